@@ -1,0 +1,50 @@
+# Sangar editions — `make editions` builds dist/, `make test` runs the suite.
+# Both set up everything first: system packages (apt), the venv, the project.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Fonts for the editions, PDF tools for the tests, gettext for catalog checks,
+# HarfBuzz's subsetter so WeasyPrint does not fall back to fontTools (1.4x slower),
+# Java + epubcheck to validate EPUBs.
+SYSTEM_PACKAGES := fonts-noto-core poppler-utils gettext libharfbuzz-subset0 \
+	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck
+
+.PHONY: setup system-packages editions test bench clean
+.DEFAULT_GOAL := editions
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null; then \
+			sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+			echo "setup: installing system packages:" $$missing; \
+			$$sudo apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "setup: this machine has no apt-get. Install these (Debian names) yourself:" $$missing; \
+			echo "  fonts: Noto Naskh Arabic, Noto Sans Arabic, Noto Serif, Noto Sans; tools: pdftotext, pdffonts, msgfmt, epubcheck"; \
+			exit 1; \
+		fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+editions: setup
+	$(BIN)/make-editions
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) dist/*/ dist/index.html

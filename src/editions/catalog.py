@@ -1,0 +1,172 @@
+"""Gettext catalogs: POT templates from manuscripts, PO files merged without losing a msgstr.
+
+polib reads and writes; the merge is ours because polib has none and Babel's loses
+`#|` previous msgids and obsolete revivals (see docs/catalogs.md).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import polib
+
+from .errors import EditionsError
+from .fsutil import write_if_changed
+from .locale import Language
+from .manuscript import Manuscript
+
+WRAP = 79  # GNU gettext's width
+FUZZY_CUTOFF = 70  # rapidfuzz ratio (0–100) below which an old translation is not offered
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
+
+
+def _header(lang: Language | None, pot_date: str, revision: str | None = None,
+            old: dict | None = None) -> dict:
+    old = old or {}
+    meta = {
+        "Project-Id-Version": "Sangar editions",
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": pot_date,
+        "PO-Revision-Date": revision or "YEAR-MO-DA HO:MI+ZONE",
+        "Last-Translator": old.get("Last-Translator", "FULL NAME <EMAIL@ADDRESS>"),
+        "Language-Team": old.get("Language-Team", "LANGUAGE <LL@li.org>"),
+    }
+    if lang is not None:
+        meta["Language"] = lang.gettext
+    meta.update({
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    })
+    if lang is not None:
+        meta["Plural-Forms"] = lang.plural_forms
+    return meta
+
+
+def new_file() -> polib.POFile:
+    return polib.POFile(wrapwidth=WRAP, check_for_duplicates=False)
+
+
+def template_for(ms: Manuscript, root: Path) -> polib.POFile:
+    """The POT of one manuscript: one entry per distinct segment, in document order."""
+    pot = new_file()
+    pot.header = "Sangar editions — translation template. Edit the PO files, not this file."
+    pot.metadata = _header(None, "")
+    ref = ms.path.relative_to(root).as_posix() if ms.path.is_relative_to(root) else ms.path.name
+    seen: dict[str, polib.POEntry] = {}
+    for seg in ms.segments:
+        entry = seen.get(seg.msgid)
+        if entry is None:
+            entry = seen[seg.msgid] = polib.POEntry(msgid=seg.msgid, msgstr="", comment=seg.comment)
+            pot.append(entry)
+        elif seg.comment not in entry.comment.split("\n"):
+            entry.comment += "\n" + seg.comment
+        entry.occurrences.append((ref, str(seg.line)))
+    return pot
+
+
+def load(path: Path) -> polib.POFile:
+    """Read a PO/POT file; a syntax error becomes an EditionsError naming the line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise EditionsError(path, None, "catalog not found") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise EditionsError(path, 1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EditionsError(path, line, "not valid UTF-8") from None
+    try:
+        return polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
+    except (OSError, ValueError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise EditionsError(path, int(m.group(1)) if m else None, f"cannot read catalog: {exc}") from None
+
+
+def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language) -> polib.POFile:
+    """Bring a catalog in step with its template, keeping every translation:
+    same msgid → kept; a returning msgid → revived from `#~`; an edited one → fuzzy with
+    `#|` previous msgid; one that left → obsolete `#~`."""
+    from rapidfuzz import fuzz, process
+
+    old_entries = list(old) + old.obsolete_entries() if old is not None else []
+    by_id = {}
+    for e in old_entries:  # active entries win over obsolete twins
+        by_id.setdefault((e.msgctxt, e.msgid), e)
+    new = new_file()
+    new.header = old.header if old is not None and old.header else (
+        f"{lang.english_name} translation of Sangar editions.")
+    old_meta = old.metadata if old is not None else {}
+    new.metadata = _header(lang, pot.metadata.get("POT-Creation-Date", ""),
+                           old_meta.get("PO-Revision-Date"), old_meta)
+    used: set[int] = set()
+    pending = []
+    for t in pot:
+        e = polib.POEntry(msgid=t.msgid, msgctxt=t.msgctxt, msgid_plural=t.msgid_plural,
+                          comment=t.comment, occurrences=list(t.occurrences),
+                          flags=[f for f in t.flags if f != "fuzzy"])
+        prev = by_id.get((t.msgctxt, t.msgid))
+        if prev is not None:
+            used.add(id(prev))
+            _carry(prev, e)
+            if prev.fuzzy and not prev.obsolete:
+                e.flags.append("fuzzy")
+                e.previous_msgid = prev.previous_msgid
+        else:
+            pending.append(e)
+        new.append(e)
+    candidates = [e for e in old_entries if id(e) not in used and e.translated() and not e.msgid_plural]
+    for e in pending:
+        if not candidates:
+            break
+        best = process.extractOne(e.msgid, [c.msgid for c in candidates], scorer=fuzz.ratio,
+                                  score_cutoff=FUZZY_CUTOFF)
+        if best is not None:
+            prev = candidates.pop(best[2])
+            used.add(id(prev))
+            _carry(prev, e)
+            e.flags.append("fuzzy")
+            e.previous_msgid = prev.msgid
+            e.previous_msgctxt = prev.msgctxt
+    for e in old_entries:
+        if id(e) not in used and (e.msgstr or any(e.msgstr_plural.values())):
+            e.obsolete, e.occurrences = True, []
+            new.append(e)
+    return new
+
+
+def _carry(prev: polib.POEntry, e: polib.POEntry) -> None:
+    e.msgstr = prev.msgstr
+    e.msgstr_plural = dict(prev.msgstr_plural)
+    e.tcomment = prev.tcomment
+
+
+def save_template(pot: polib.POFile, path: Path) -> bool:
+    """Write a POT unless only its creation date would change; True if written."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        current = None
+    m = re.search(r'^"POT-Creation-Date: ([^"\\]*)\\n"$', current or "", re.M)
+    if m:
+        pot.metadata["POT-Creation-Date"] = m.group(1)
+        if pot.__unicode__() == current:
+            return False
+    pot.metadata["POT-Creation-Date"] = now()
+    return write_if_changed(path, pot.__unicode__())
+
+
+def save(po: polib.POFile, path: Path) -> bool:
+    """Write a catalog atomically if its content changed; True if written."""
+    return write_if_changed(path, po.__unicode__())
+
+
+def translations(po: polib.POFile) -> dict[str, str]:
+    """msgid → msgstr for entries a reader may see: translated, not fuzzy, not obsolete."""
+    return {e.msgid: e.msgstr for e in po if e.msgstr and not e.fuzzy and not e.obsolete}

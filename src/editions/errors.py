@@ -1,0 +1,24 @@
+"""The project's own exceptions: every problem names a file and, where known, a line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EditionsError(Exception):
+    """A content problem (bad manuscript, bad catalog): the CLI exits 1."""
+
+    def __init__(self, path: Path | str | None, line: int | None, message: str):
+        super().__init__(message)
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = self.path or "make-editions"
+        if self.line:
+            where = f"{where}:{self.line}"
+        return f"{where}: error: {self.message}"
+
+
+class UsageError(Exception):
+    """The command line itself is wrong: the CLI exits 2."""

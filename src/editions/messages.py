@@ -1,0 +1,68 @@
+"""The UI domain `messages`: words of the editions' templates, extracted with Babel and
+translated per language through the same PO machinery as the articles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+
+from .catalog import load, new_file, translations
+from .locale import LANGUAGES
+
+DOMAIN = "messages"
+TEMPLATES = Path("styles/templates")
+
+
+def template(root: Path) -> polib.POFile:
+    """messages.pot from every Jinja template under styles/templates."""
+    from babel.messages.extract import extract_from_dir
+
+    pot = new_file()
+    pot.header = "Sangar editions — words of the editions' templates. Edit the PO files, not this file."
+    pot.metadata = {"Project-Id-Version": "Sangar editions", "Report-Msgid-Bugs-To": "",
+                    "POT-Creation-Date": "", "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+                    "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+                    "Language-Team": "LANGUAGE <LL@li.org>", "MIME-Version": "1.0",
+                    "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit"}
+    entries: dict[tuple, polib.POEntry] = {}
+    found = extract_from_dir(root / TEMPLATES, method_map=[("**.html", "jinja2.ext:babel_extract")],
+                             options_map={"**.html": {"trimmed": "true"}}, comment_tags=("NOTE:",),
+                             strip_comment_tags=True)
+    for filename, lineno, message, comments, context in sorted(found, key=lambda r: (r[0], r[1])):
+        singular, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, "")
+        key = (context, singular)
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = polib.POEntry(msgid=singular, msgid_plural=plural, msgctxt=context,
+                                                 comment="\n".join(comments))
+            if "%(" in singular:
+                entry.flags.append("python-format")
+            pot.append(entry)
+        entry.occurrences.append(((TEMPLATES / filename).as_posix(), str(lineno)))
+    return pot
+
+
+@dataclass(frozen=True)
+class UI:
+    """The words of one language's editions."""
+    tag: str
+    table: dict
+
+    def gettext(self, msgid: str) -> str:
+        return self.table.get(msgid) or msgid
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return singular if n == 1 else plural
+
+
+def po_path(root: Path, tag: str) -> Path:
+    return root / "translations" / LANGUAGES[tag].gettext / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def ui_for(root: Path, tag: str) -> UI:
+    """English is the templates' own language; others read their messages.po."""
+    if tag == "en":
+        return UI(tag, {})
+    path = po_path(root, tag)
+    return UI(tag, translations(load(path)) if path.exists() else {})

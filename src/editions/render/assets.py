@@ -1,0 +1,98 @@
+"""The editions' shared assets in dist/assets: stylesheet, fonts (subset where configured),
+the fonts' licence. Also the only door through which WeasyPrint may read files."""
+from __future__ import annotations
+
+import mimetypes
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..errors import EditionsError
+from ..fsutil import atomic_write, write_if_changed
+
+ASSETS = "assets"
+STYLESHEETS = ("sangar.css", "print.css")
+LATIN = ("U+0000-024F,U+0300-036F,U+1E00-1EFF,U+2000-206F,U+20A0-20CF,U+2100-214F,U+2190-21FF,"
+         "U+2212,U+FB00-FB06")
+
+
+@dataclass(frozen=True)
+class Font:
+    family: str
+    file: str
+    weight: int
+    style: str
+    subset: str | None
+
+
+def fonts(root: Path) -> tuple[dict, list[Font]]:
+    conf = tomllib.loads((root / "styles" / "fonts.toml").read_text(encoding="utf-8"))
+    return conf, [Font(f["family"], f["file"], f.get("weight", 400), f.get("style", "normal"),
+                       f.get("subset")) for f in conf["font"]]
+
+
+def font_css(fonts_: list[Font], prefix: str = "fonts/") -> str:
+    return "".join(
+        f'@font-face {{ font-family: "{f.family}"; src: url("{prefix}{f.file}") format("truetype"); '
+        f"font-weight: {f.weight}; font-style: {f.style}; font-display: swap; }}\n"
+        for f in fonts_)
+
+
+def build(root: Path, dist: Path) -> Path:
+    """Bring dist/assets up to date; returns its path."""
+    conf, fonts_ = fonts(root)
+    out = dist / ASSETS
+    src_dir = Path(conf["source_dir"])
+    for f in fonts_:
+        src, dest = src_dir / f.file, out / "fonts" / f.file
+        if not src.exists():
+            raise EditionsError(root / "styles" / "fonts.toml", None,
+                                f"font {src} is missing: install the {conf['package']} package (make setup)")
+        if dest.exists() and dest.stat().st_mtime >= src.stat().st_mtime:
+            continue
+        atomic_write(dest, _subset(src, f.subset) if f.subset else src.read_bytes())
+    write_if_changed(out / "fonts" / "OFL.txt", (root / "styles" / conf["licence"]).read_bytes())
+    write_if_changed(out / "fonts.css", font_css(fonts_))
+    for sheet in STYLESHEETS:
+        write_if_changed(out / sheet, (root / "styles" / sheet).read_bytes())
+    return out
+
+
+def _subset(src: Path, which: str) -> bytes:
+    import io
+
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = subset.load_font(str(src), options)
+    sub = subset.Subsetter(options)
+    sub.populate(unicodes=subset.parse_unicodes(LATIN if which == "latin" else which))
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue()
+
+
+def fetcher(allowed: list[Path]):
+    """A WeasyPrint URL fetcher that reads only files under `allowed` (resolved, so no
+    `..`, encoded dots or symlinks lead out) and refuses every other URL."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [p.resolve() for p in allowed]
+
+    class ProjectOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path)).resolve()
+                if any(path.is_relative_to(r) for r in roots) and path.is_file():
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+            raise ValueError(f"refused to fetch {url}: only the edition's own assets may be read")
+
+    return ProjectOnly()

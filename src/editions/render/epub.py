@@ -1,0 +1,43 @@
+"""EPUB 3 editions: pandoc reads our body (title page, article, colophon) and packs it with
+the house CSS, embedded fonts, language, direction and page progression."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..fsutil import atomic_write
+from ..translate import Edition
+from .assets import Font, font_css
+
+
+def write(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Font], target: Path) -> None:
+    import pypandoc
+
+    css = font_css(fonts, prefix="../fonts/") + _house_css(root)
+    with tempfile.TemporaryDirectory(prefix="sangar-epub-") as tmp:
+        tmpdir = Path(tmp)
+        (tmpdir / "sangar.css").write_text(css, encoding="utf-8")
+        out = tmpdir / target.name
+        args = [
+            "--template", str(root / "styles" / "templates" / "epub.xhtml"),
+            "--css", str(tmpdir / "sangar.css"),
+            "--epub-title-page=false",
+            "--split-level=1",
+            "--toc", "--toc-depth=1",
+            "-M", f"lang={edition.tag}",
+            "-V", f"dir={edition.dir}",
+            "-M", f"page-progression-direction={edition.dir}",
+            "-M", f"date={edition.date_iso}",
+            "--resource-path", str(tmpdir),
+            "--quiet",
+        ]
+        for f in fonts:
+            args.append(f"--epub-embed-font={assets / 'fonts' / f.file}")
+        pypandoc.convert_text(body, "epub3", format="html-raw_html", outputfile=str(out), extra_args=args)
+        atomic_write(target, out.read_bytes())
+
+
+def _house_css(root: Path) -> str:
+    text = (root / "styles" / "sangar.css").read_text(encoding="utf-8")
+    # The web sheet imports the generated fonts.css; in the EPUB the faces are inlined above.
+    return "\n".join(line for line in text.splitlines() if not line.startswith("@import"))

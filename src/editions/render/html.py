@@ -1,0 +1,68 @@
+"""HTML editions: pandoc writes the article body, Jinja2 the page around it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..locale import LANGUAGES
+from ..messages import UI
+from ..translate import Edition
+
+
+def pandoc_html(edition: Edition) -> str:
+    """The translated article body as an HTML fragment (one pandoc run)."""
+    import pypandoc
+
+    return pypandoc.convert_text(edition.document, "html5", format="json",
+                                 extra_args=["--sandbox", "--wrap=none"])
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal for untrusted text: every character outside [A-Za-z0-9 ] escaped."""
+    out = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}" for c in str(value))
+    return Markup(f'"{out}"')
+
+
+def environment(root: Path, ui: UI) -> jinja2.Environment:
+    """A Jinja2 environment speaking `ui`'s language. Translations are escaped like any text:
+    a msgstr is data, never markup."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / "styles" / "templates"),
+                             autoescape=True, extensions=["jinja2.ext.i18n"],
+                             trim_blocks=False, lstrip_blocks=False)
+    env.install_gettext_callables(lambda s: escape(ui.gettext(s)),
+                                  lambda s, p, n: escape(ui.ngettext(s, p, n)), newstyle=True)
+    env.filters["css_string"] = css_string
+    env.globals["dirs"] = {tag: lang.dir for tag, lang in LANGUAGES.items()}
+    return env
+
+
+def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str],
+         others: list[dict], assets: str) -> str:
+    counter = "persian" if edition.dir == "rtl" else "decimal"
+    return env.get_template("edition.html").render(
+        e=_context(edition, body_html), outlet=outlet, others=others, assets=assets,
+        counter_style=counter)
+
+
+def epub_body(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str]) -> str:
+    return env.get_template("epub.html").render(e=_context(edition, body_html), outlet=outlet)
+
+
+def _context(edition: Edition, body_html: str) -> dict:
+    ctx = dict(edition.__dict__)
+    ctx["body_html"] = Markup(body_html)  # pandoc's output from an AST we built: Str nodes only
+    return ctx
+
+
+def index_section(env: jinja2.Environment, tag: str, items: list[dict]) -> Markup:
+    return Markup(env.get_template("index-section.html").render(tag=tag, items=items))
+
+
+def index_page(env: jinja2.Environment, tag: str, outlet: dict[str, str], sections: list[Markup]) -> str:
+    return env.get_template("index.html").render(tag=tag, outlet=outlet, sections=sections)
+
+
+__all__ = ["pandoc_html", "environment", "page", "epub_body", "index_section", "index_page", "json"]
