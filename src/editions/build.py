@@ -125,7 +125,14 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
     formats = formats or list(FORMATS)
     assets = assets_mod.build(project.root, project.dist)
     _conf, fonts = assets_mod.fonts(project.root)
-    uis = {tag: messages.ui_for(project.root, tag) for tag in LANGUAGES}
+    uis = {}
+    for tag in LANGUAGES:
+        try:
+            uis[tag] = messages.ui_for(project.root, tag)
+        except EditionsError as exc:  # its editions would carry broken words: build none of them
+            report.error(exc)
+            uis[tag] = messages.UI(tag, {})
+            langs = [t for t in langs if t != tag]
     outlet = {tag: ui.gettext("Sangar") for tag, ui in uis.items()}
     envs = {tag: html.environment(project.root, ui) for tag, ui in uis.items()}
     for ms in mss:

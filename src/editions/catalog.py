@@ -6,7 +6,10 @@ polib reads and writes; the merge is ours because polib has none and Babel's los
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import polib
@@ -82,11 +85,28 @@ def load(path: Path) -> polib.POFile:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise EditionsError(path, line, "not valid UTF-8") from None
+    _msgfmt_check(path)
     try:
         return polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise EditionsError(path, int(m.group(1)) if m else None, f"cannot read catalog: {exc}") from None
+
+
+def _msgfmt_check(path: Path) -> None:
+    """polib reads some broken files silently wrong (an unterminated string loses a letter,
+    a file cut off mid-save parses): GNU msgfmt rejects them with a line, so ask it first."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return
+    run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        first = next((ln for ln in run.stderr.splitlines() if ln.strip()), "invalid catalog")
+        m = re.search(r":(\d+):(?:\d+:)? ?(.*)", first)
+        line = int(m.group(1)) if m else None
+        message = (m.group(2) if m else first).strip()
+        raise EditionsError(path, line, f"invalid catalog: {message}")
 
 
 def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language) -> polib.POFile:

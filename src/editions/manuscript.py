@@ -88,18 +88,30 @@ def read(path: Path) -> Manuscript:
                       tuple(segments), json.dumps(skeleton, ensure_ascii=False))
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML whose dates stay text, so that a bad one is our error with its line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        node = yaml.compose(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         raise EditionsError(path, line, f"front matter is not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise EditionsError(path, 2, f"front matter is not valid YAML: {exc}") from None
     if not isinstance(data, dict) or node is None:
         raise EditionsError(path, 2, "front matter must be a mapping of fields")
-    lines = {k.value: v.start_mark.line + 2 for k, v in node.value}
+    lines = {k.value: v.start_mark.line + 2 for k, v in node.value if isinstance(k.value, str)}
     for key in data:
-        if key not in REQUIRED + OPTIONAL:
+        if not isinstance(key, str) or key not in REQUIRED + OPTIONAL:
             raise EditionsError(path, lines.get(key), f"unknown front-matter field {key!r}")
     for key in REQUIRED:
         if data.get(key) in (None, ""):
@@ -200,6 +212,9 @@ class _Walker:
             return [{"t": "BlockQuote", "c": self.blocks(c, pos, "quotation")}]
         if kind == "HorizontalRule":
             return [block]
+        own = c[0] if isinstance(c, list) and c and isinstance(c[0], list) and len(c[0]) == 3 else None
+        if own and isinstance(own[2], list):
+            pos = dict(map(tuple, own[2])).get("data-pos", pos)
         raise EditionsError(self.path, self.line_of(pos),
                             f"unsupported Markdown block ({kind}): use paragraphs, headings, lists and quotations")
 

@@ -22,7 +22,8 @@ def pandoc_html(edition: Edition) -> str:
 
 def css_string(value: str) -> Markup:
     """A CSS string literal for untrusted text: every character outside [A-Za-z0-9 ] escaped."""
-    out = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}" for c in str(value))
+    text = value.unescape() if isinstance(value, Markup) else str(value)  # gettext gives HTML-escaped text
+    out = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}" for c in text)
     return Markup(f'"{out}"')
 
 

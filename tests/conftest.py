@@ -1,0 +1,52 @@
+"""Shared fixtures: a copy of the real project in tmp_path, and small manuscripts."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "cloud-over-the-taliban"
+
+
+def copy_project(dest: Path, with_translations: bool = True) -> Path:
+    """The project's manuscripts, styles (and catalogs) copied under `dest`."""
+    for name in ("manuscripts", "styles") + (("translations",) if with_translations else ()):
+        shutil.copytree(ROOT / name, dest / name)
+    (dest / "translations").mkdir(exist_ok=True)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def write_manuscript(root: Path, stem: str, body: str, **front: str) -> Path:
+    """A small manuscript; front-matter fields default to a valid English piece."""
+    fields = {"slug": stem, "lang": "en", "title": "A title", "author": "A. Writer",
+              "date": "2026-11-24", **front}
+    head = "".join(f"{k}: {v}\n" for k, v in fields.items() if v is not None)
+    path = root / "manuscripts" / f"{stem}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{head}---\n\n{textwrap.dedent(body).strip()}\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A project with the real styles and one small manuscript, no catalogs yet."""
+    root = tmp_path / "tiny"
+    shutil.copytree(ROOT / "styles", root / "styles")
+    (root / "translations").mkdir()
+    write_manuscript(root, "tiny", """
+        First paragraph with **bold** and a [link](https://example.org/).
+
+        ## A heading
+
+        1. **One:** first item
+        2. **Two:** second item
+    """)
+    return root

@@ -1,0 +1,107 @@
+"""Publishing policy, untrusted translations and the command line, on a small project."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import re
+
+import polib
+import tinyhtml5
+from xml.etree import ElementTree
+
+from editions.build import Project, build
+from editions.cli import main
+
+HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) '
+           '[y](https://evil.example/) {onclick=alert(4)} <iframe src="file:///etc/passwd"></iframe>')
+
+
+def fill(root, tag, text_for, slug="tiny", domain=None):
+    path = Project(root).po(domain or slug, tag)
+    cat = polib.pofile(str(path), wrapwidth=79)
+    for e in cat:
+        e.msgstr = text_for(e.msgid)
+    cat.save(str(path))
+
+
+def test_incomplete_language_is_skipped_unless_draft(tiny, capsys):
+    build(Project(tiny), formats=["html"])
+    out = capsys.readouterr().out
+    assert "skipped tiny fa-AF: 6 of 6 segments untranslated or fuzzy" in out
+    dist = tiny / "dist" / "tiny"
+    assert (dist / "tiny.en.html").exists() and not (dist / "tiny.fa-AF.html").exists()
+    fill(tiny, "fa-AF", lambda m: "" if m.startswith("**Two") else "دری " + m)
+    build(Project(tiny), formats=["html"], draft=True)
+    page = (dist / "tiny.fa-AF.html").read_text()
+    assert "draft-notice" in page
+    assert "دری First paragraph" in page
+    assert "second item" in page  # the missing one falls back to the source text
+
+
+def test_hostile_translations_stay_inert_in_html_and_epub(tiny):
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "fa-AF", lambda m: HOSTILE + " " + m)
+    fill(tiny, "fa-AF", lambda m: HOSTILE + " " + m, domain="messages")  # placeholders kept
+    build(Project(tiny), formats=["html", "epub"], langs=["fa-AF"])
+    page = (tiny / "dist" / "tiny" / "tiny.fa-AF.html").read_text()
+    epub = zipfile.ZipFile(tiny / "dist" / "tiny" / "tiny.fa-AF.epub")
+    chapters = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
+    trees = [tinyhtml5.parse(page)] + [ElementTree.fromstring(epub.read(n)) for n in epub.namelist()
+                                       if n.startswith("EPUB/text/")]
+    for tree in trees:
+        for el in tree.iter():
+            tag = el.tag.split("}")[-1] if isinstance(el.tag, str) else ""
+            assert tag not in ("script", "img", "iframe", "object", "embed", "style") or (
+                tag == "style" and "@page" in (el.text or "")), tag
+            assert not any(k.lower().startswith("on") for k in el.attrib), el.attrib
+            href = el.get("href") or ""
+            assert not href.lower().startswith(("javascript:", "data:")) and "evil" not in href
+    assert "&lt;script&gt;" in page
+    assert 'href="https://example.org/"' in page  # the source's own link survives
+    assert not any(n.startswith("EPUB/media") for n in epub.namelist())
+
+
+def test_ui_css_string_cannot_break_out_of_the_page_style(tiny):
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "fa-AF", lambda m: "دری")
+    fill(tiny, "fa-AF", lambda m: '"; } body { background: url(http://evil.example/x) } @page { x: " ' + m,
+         domain="messages")
+    build(Project(tiny), formats=["html"], langs=["fa-AF"])
+    page = (tiny / "dist" / "tiny" / "tiny.fa-AF.html").read_text()
+    style = page.split("<style>")[1].split("</style>")[0]
+    literal = style.split("content:")[1].split("counter(")[0]
+    assert re.fullmatch(r'\s*"[^"{};()]*"\s*" "\s*', literal), literal  # one inert string, then " "
+    assert "\\000022" in literal  # the translator's quote is escaped once, as CSS
+
+
+def test_a_ui_catalog_that_msgfmt_rejects_stops_only_its_language(tiny, capsys):
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "fa-AF", lambda m: "دری")
+    fill(tiny, "fa-AF", lambda m: "بدون جای‌نگهدار", domain="messages")  # drops %(author)s
+    report = build(Project(tiny), formats=["html"])
+    assert any("messages.po" in e and "error" in e for e in report.errors)
+    assert (tiny / "dist" / "tiny" / "tiny.en.html").exists()
+    assert not (tiny / "dist" / "tiny" / "tiny.fa-AF.html").exists()
+
+
+def test_cli_exit_statuses_and_error_lines(tiny, tmp_path):
+    assert main(["--root", str(tiny), "extract"]) == 0
+    assert main(["--root", str(tiny), "build", "no-such-article"]) == 2
+    assert main(["--root", str(tmp_path / "nowhere")]) == 2
+    bad = tiny / "manuscripts" / "bad.md"
+    bad.write_text("---\nslug: bad\ntitle: x\nauthor: y\ndate: 2026-13-45\n---\n\nText.\n")
+    done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "update"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert f"{bad}:5: error: date" in done.stderr
+    assert (tiny / "translations" / "tiny.pot").exists()  # the other article still went through
+
+
+def test_help_does_not_import_the_renderers():
+    code = ("import sys, runpy; sys.argv=['make-editions','--help']\n"
+            "try: runpy.run_module('editions.cli', run_name='__main__')\n"
+            "except SystemExit: pass\n"
+            "assert 'weasyprint' not in sys.modules and 'pypandoc' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -1,0 +1,116 @@
+import shutil
+import subprocess
+
+import polib
+import pytest
+
+from conftest import write_manuscript
+from editions import catalog
+from editions.build import Project, Report, load_manuscripts, update
+from editions.locale import LANGUAGES
+
+
+def run_update(root, slugs=None):
+    project = Project(root)
+    report = Report()
+    update(project, load_manuscripts(project, slugs or ["tiny"], report), report)
+    assert not report.errors
+    return report
+
+
+def po(root, tag="fa-AF", slug="tiny"):
+    return polib.pofile(str(Project(root).po(slug, tag)))
+
+
+def test_extract_writes_references_and_comments(tiny):
+    run_update(tiny)
+    pot = polib.pofile(str(tiny / "translations" / "tiny.pot"))
+    first = pot.find("First paragraph with **bold** and a [link](https://example.org/).")
+    assert first.occurrences == [("manuscripts/tiny.md", "9")]
+    assert first.comment == "paragraph"
+    assert pot.find("**Two:** second item").comment == "list item 2."
+    assert pot.find("A title").comment == "title"
+
+
+def test_update_creates_catalogs_with_correct_headers_that_msgfmt_accepts(tiny):
+    run_update(tiny)
+    for tag in ("fa-AF", "ps-AF"):
+        path = Project(tiny).po("tiny", tag)
+        meta = polib.pofile(str(path)).metadata
+        assert meta["Language"] == LANGUAGES[tag].gettext
+        assert meta["Plural-Forms"] == LANGUAGES[tag].plural_forms
+        assert meta["Content-Type"] == "text/plain; charset=UTF-8"
+        subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
+    assert not Project(tiny).po("tiny", "en").exists()  # the source language gets no catalog
+
+
+def test_nothing_is_rewritten_when_nothing_changed(tiny):
+    run_update(tiny)
+    files = sorted((tiny / "translations").rglob("*.po*"))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+    report = run_update(tiny)
+    assert report.lines == []
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+
+
+def translate_all(root, tag="fa-AF"):
+    path = Project(root).po("tiny", tag)
+    cat = polib.pofile(str(path), wrapwidth=79)
+    for e in cat:
+        e.msgstr = "ترجمه: " + e.msgid
+    cat.save(str(path))
+
+
+def test_edits_keep_every_translation_as_fuzzy_obsolete_or_revived(tiny):
+    run_update(tiny)
+    translate_all(tiny)
+    ms = tiny / "manuscripts" / "tiny.md"
+    original = ms.read_text()
+    # edit one item, drop the heading
+    ms.write_text(original.replace("**Two:** second item", "**Two:** second items")
+                          .replace("## A heading\n\n", ""))
+    run_update(tiny)
+    cat = po(tiny)
+    edited = cat.find("**Two:** second items")
+    assert edited.fuzzy and edited.previous_msgid == "**Two:** second item"
+    assert edited.msgstr == "ترجمه: **Two:** second item"
+    gone = [e for e in cat.obsolete_entries() if e.msgid == "A heading"]
+    assert gone and gone[0].msgstr == "ترجمه: A heading"
+    # the heading comes back: its translation returns, not fuzzy, and no duplicate remains
+    ms.write_text(original)
+    run_update(tiny)
+    cat = po(tiny)
+    back = cat.find("A heading")
+    assert back.msgstr == "ترجمه: A heading" and not back.fuzzy and not back.obsolete
+    assert [e.msgid for e in cat].count("A heading") == 1
+    assert all(e.msgid != "A heading" for e in cat.obsolete_entries())
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(Project(tiny).po("tiny", "fa-AF"))], check=True)
+
+
+def test_a_catalog_resaved_by_msgcat_keeps_every_msgstr(tiny):
+    run_update(tiny)
+    translate_all(tiny)
+    path = Project(tiny).po("tiny", "fa-AF")
+    subprocess.run(["msgcat", "-o", str(path), str(path)], check=True)
+    run_update(tiny)
+    assert all(e.msgstr.startswith("ترجمه: ") for e in po(tiny))
+
+
+def test_a_broken_catalog_is_reported_with_its_line_and_left_alone(tiny, capsys):
+    run_update(tiny)
+    path = Project(tiny).po("tiny", "fa-AF")
+    broken = path.read_text() + '\nmsgid "x"\nmsgstr "unterminated\n'
+    path.write_text(broken)
+    project = Project(tiny)
+    report = Report()
+    update(project, load_manuscripts(project, ["tiny"], report), report)
+    assert report.errors and report.errors[0].startswith(f"{path}:")
+    assert path.read_text() == broken
+
+
+def test_load_rejects_a_bom_with_line_one(tmp_path):
+    path = tmp_path / "bom.po"
+    path.write_bytes(b"\xef\xbb\xbfmsgid \"\"\nmsgstr \"\"\n")
+    with pytest.raises(catalog.EditionsError) as err:
+        catalog.load(path)
+    assert err.value.line == 1
