@@ -1,7 +1,7 @@
 """Gettext catalogs: POT templates from manuscripts, PO files merged without losing a msgstr.
 
 polib reads and writes; the merge is ours because polib has none and Babel's loses
-`#|` previous msgids and obsolete revivals (see docs/catalogs.md).
+`#|` previous msgids and obsolete revivals (see docs/design.md).
 """
 from __future__ import annotations
 
