@@ -37,10 +37,15 @@ def write_manuscript(root: Path, stem: str, body: str, **front: str) -> Path:
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
-    """A project with the real styles and one small manuscript, no catalogs yet."""
+    """A project with the real styles and UI catalogs, one small manuscript, no article catalogs."""
     root = tmp_path / "tiny"
     shutil.copytree(ROOT / "styles", root / "styles")
     (root / "translations").mkdir()
+    shutil.copy(ROOT / "translations" / "messages.pot", root / "translations")
+    for ui in ROOT.glob("translations/*/LC_MESSAGES/messages.po"):  # the real UI words
+        dest = root / ui.relative_to(ROOT)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ui, dest)
     write_manuscript(root, "tiny", """
         First paragraph with **bold** and a [link](https://example.org/).
 

@@ -105,3 +105,16 @@ def test_help_does_not_import_the_renderers():
             "except SystemExit: pass\n"
             "assert 'weasyprint' not in sys.modules and 'pypandoc' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_a_language_whose_interface_words_are_incomplete_is_skipped(tiny, capsys):
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "ps-AF", lambda m: "پښتو")
+    path = Project(tiny).po("messages", "ps-AF")
+    ui = polib.pofile(str(path))
+    ui[0].msgstr = ""
+    ui.save(str(path))
+    capsys.readouterr()
+    build(Project(tiny), formats=["html"])
+    assert "skipped ps-AF: 1 of" in capsys.readouterr().out
+    assert not (tiny / "dist" / "tiny" / "tiny.ps-AF.html").exists()

@@ -93,11 +93,12 @@ def extract(project: Project, mss: list[Manuscript], report: Report) -> dict:
     return pots
 
 
-def update(project: Project, mss: list[Manuscript], report: Report) -> None:
-    """Extract, then merge every template into each of its languages' catalogs."""
+def update(project: Project, mss: list[Manuscript], report: Report) -> dict:
+    """Extract, then merge every template into each of its languages' catalogs; returns the templates."""
     pots = extract(project, mss, report)
     targets = [(ms.slug, [t for t in LANGUAGES if t != ms.lang]) for ms in mss]
     targets.append((messages.DOMAIN, [t for t in LANGUAGES if t != "en"]))
+    memories = {tag: memory_of(project, tag) for tag in LANGUAGES}
     for name, tags in targets:
         for tag in tags:
             path = project.po(name, tag)
@@ -106,9 +107,28 @@ def update(project: Project, mss: list[Manuscript], report: Report) -> None:
             except EditionsError as exc:
                 report.error(exc)  # a broken catalog is left exactly as it is
                 continue
-            merged = catalog.merge(old, pots[name], LANGUAGES[tag])
+            memory = memories[tag] if name != messages.DOMAIN else catalog.NO_MEMORY
+            merged = catalog.merge(old, pots[name], LANGUAGES[tag], memory, project.rel(path))
             if catalog.save(merged, path):
                 report.say(f"{'updated' if old is not None else 'created'} {project.rel(path)}")
+    return pots
+
+
+def memory_of(project: Project, tag: str) -> "catalog.Memory":
+    """Every article catalog of a language, as translation memory (unreadable ones skipped:
+    they are reported where they are merged)."""
+    import polib
+
+    folder = project.translations / LANGUAGES[tag].gettext / "LC_MESSAGES"
+    found = []
+    for path in sorted(folder.glob("*.po")):
+        if path.stem == messages.DOMAIN:
+            continue
+        try:
+            found.append((project.rel(path), polib.pofile(str(path))))
+        except (OSError, ValueError):
+            continue
+    return catalog.Memory.of(found)
 
 
 def build(project: Project, slugs: list[str] | None = None, langs: list[str] | None = None,
@@ -120,7 +140,7 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
 
     report = Report()
     mss = load_manuscripts(project, slugs_of(project, slugs), report)
-    update(project, mss, report)
+    pots = update(project, mss, report)
     langs = langs or list(LANGUAGES)
     formats = formats or list(FORMATS)
     assets = assets_mod.build(project.root, project.dist)
@@ -132,6 +152,13 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
         except EditionsError as exc:  # its editions would carry broken words: build none of them
             report.error(exc)
             uis[tag] = messages.UI(tag, {})
+            langs = [t for t in langs if t != tag]
+            continue
+        gaps = [e.msgid for e in pots[messages.DOMAIN] if e.msgid not in uis[tag].table]
+        if tag != "en" and gaps and not draft and tag in langs:
+            report.say(f"skipped {tag}: {len(gaps)} of {len(pots[messages.DOMAIN])} interface words in "
+                       f"{project.rel(messages.po_path(project.root, tag))} untranslated or fuzzy "
+                       f"(build with --draft to see it)")
             langs = [t for t in langs if t != tag]
     outlet = {tag: ui.gettext("Sangar") for tag, ui in uis.items()}
     envs = {tag: html.environment(project.root, ui) for tag, ui in uis.items()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 import re
 import shutil
 import subprocess
@@ -109,13 +110,48 @@ def _msgfmt_check(path: Path) -> None:
         raise EditionsError(path, line, f"invalid catalog: {message}")
 
 
-def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language) -> polib.POFile:
+@dataclass(frozen=True)
+class Memory:
+    """Translations already done in a language's catalogs: msgid → [(where, msgstr), …]."""
+    entries: dict
+
+    @classmethod
+    def of(cls, catalogs: list[tuple[str, polib.POFile]]) -> "Memory":
+        entries: dict = {}
+        for ref, po in catalogs:
+            for e in po:
+                if e.msgstr and not e.fuzzy and not e.obsolete and not e.msgid_plural:
+                    entries.setdefault(e.msgid, []).append((ref, e.msgstr))
+        return cls(entries)
+
+    def exact(self, msgid: str, exclude: str) -> tuple[str, str] | None:
+        return next((hit for hit in self.entries.get(msgid, ()) if hit[0] != exclude), None)
+
+    def near(self, msgid: str, exclude: str) -> tuple[str, tuple[str, str], float] | None:
+        """The closest other msgid (rapidfuzz ratio ≥ FUZZY_CUTOFF) outside `exclude`."""
+        from rapidfuzz import fuzz, process
+
+        for other, score, _ in process.extract(msgid, list(self.entries), scorer=fuzz.ratio,
+                                               score_cutoff=FUZZY_CUTOFF, limit=5):
+            hit = self.exact(other, exclude)
+            if hit is not None:
+                return other, hit, score
+        return None
+
+
+NO_MEMORY = Memory({})
+
+
+def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
+          memory: Memory = NO_MEMORY, self_ref: str = "") -> polib.POFile:
     """Bring a catalog in step with its template, keeping every translation:
     same msgid → kept; a returning msgid → revived from `#~`; an edited one → fuzzy with
-    `#|` previous msgid; one that left → obsolete `#~`."""
+    `#|` previous msgid; one that left → obsolete `#~`. A new segment with no old
+    translation is offered the best match from the language's other catalogs (`memory`),
+    fuzzy, with a translator comment naming where it came from."""
     from rapidfuzz import fuzz, process
 
-    old_entries = list(old) + old.obsolete_entries() if old is not None else []
+    old_entries = list(old) if old is not None else []  # a POFile lists its obsolete entries too
     by_id = {}
     for e in old_entries:  # active entries win over obsolete twins
         by_id.setdefault((e.msgctxt, e.msgid), e)
@@ -138,15 +174,20 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language) -> polib.
             if prev.fuzzy and not prev.obsolete:
                 e.flags.append("fuzzy")
                 e.previous_msgid = prev.previous_msgid
+                e.previous_msgctxt = prev.previous_msgctxt
         else:
             pending.append(e)
         new.append(e)
-    candidates = [e for e in old_entries if id(e) not in used and e.translated() and not e.msgid_plural]
+    candidates = [e for e in old_entries if id(e) not in used and e.msgstr and not e.msgid_plural]
     for e in pending:
-        if not candidates:
-            break
+        if e.msgid_plural:
+            continue
+        hit = memory.exact(e.msgid, self_ref)
+        if hit is not None:
+            _suggest(e, hit, "exact match")
+            continue
         best = process.extractOne(e.msgid, [c.msgid for c in candidates], scorer=fuzz.ratio,
-                                  score_cutoff=FUZZY_CUTOFF)
+                                  score_cutoff=FUZZY_CUTOFF) if candidates else None
         if best is not None:
             prev = candidates.pop(best[2])
             used.add(id(prev))
@@ -154,6 +195,11 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language) -> polib.
             e.flags.append("fuzzy")
             e.previous_msgid = prev.msgid
             e.previous_msgctxt = prev.msgctxt
+            continue
+        near = memory.near(e.msgid, self_ref) if memory.entries else None
+        if near is not None:
+            other, hit, score = near
+            _suggest(e, hit, f"{round(score)}% match", previous=other)
     for e in old_entries:
         if id(e) not in used and (e.msgstr or any(e.msgstr_plural.values())):
             e.obsolete, e.occurrences = True, []
@@ -161,10 +207,34 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language) -> polib.
     return new
 
 
+def _suggest(e: polib.POEntry, found: tuple[str, str], how: str, previous: str | None = None) -> None:
+    ref, msgstr = found
+    e.msgstr = msgstr
+    e.flags.append("fuzzy")
+    e.tcomment = f"Suggested by translation memory from {ref} ({how})."
+    if previous is not None:
+        e.previous_msgid = previous
+
+
 def _carry(prev: polib.POEntry, e: polib.POEntry) -> None:
     e.msgstr = prev.msgstr
     e.msgstr_plural = dict(prev.msgstr_plural)
     e.tcomment = prev.tcomment
+
+
+def serialize(po: polib.POFile) -> str:
+    """The file's text as GNU gettext lays it out (polib wraps differently), so that a
+    catalog re-saved by msgcat, msgmerge or Poedit and then updated shows no diff beyond
+    real changes. Without GNU gettext, polib's own layout."""
+    text = po.__unicode__()
+    msgcat = shutil.which("msgcat")
+    if msgcat is None:
+        return text
+    run = subprocess.run([msgcat, "--force-po", "-o", "-", "-"], input=text, capture_output=True,
+                         text=True, encoding="utf-8")
+    if run.returncode != 0:
+        raise EditionsError(None, None, f"msgcat could not lay out a catalog: {run.stderr.strip()}")
+    return run.stdout
 
 
 def save_template(pot: polib.POFile, path: Path) -> bool:
@@ -176,15 +246,15 @@ def save_template(pot: polib.POFile, path: Path) -> bool:
     m = re.search(r'^"POT-Creation-Date: ([^"\\]*)\\n"$', current or "", re.M)
     if m:
         pot.metadata["POT-Creation-Date"] = m.group(1)
-        if pot.__unicode__() == current:
+        if serialize(pot) == current:
             return False
     pot.metadata["POT-Creation-Date"] = now()
-    return write_if_changed(path, pot.__unicode__())
+    return write_if_changed(path, serialize(pot))
 
 
 def save(po: polib.POFile, path: Path) -> bool:
     """Write a catalog atomically if its content changed; True if written."""
-    return write_if_changed(path, po.__unicode__())
+    return write_if_changed(path, serialize(po))
 
 
 def translations(po: polib.POFile) -> dict[str, str]:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .errors import EditionsError, UsageError
+from .fsutil import project_lock
 from .locale import LANGUAGES
 
 
@@ -24,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("slugs", nargs="*", metavar="SLUG")
     u = sub.add_parser("update", help="extract, then merge into every language's catalog")
     u.add_argument("slugs", nargs="*", metavar="SLUG")
+    s = sub.add_parser("status", help="translated / fuzzy / untranslated / obsolete per article and language")
+    s.add_argument("slugs", nargs="*", metavar="SLUG")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    c = sub.add_parser("check", help="quality checks on catalogs and manuscripts (exit 1 on errors)")
+    c.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     return p
 
 
@@ -36,13 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         if not project.manuscripts.is_dir():
             raise UsageError(f"{project.root} has no manuscripts/ folder (use --root)")
         command = args.command or "build"
-        if command == "build":
-            report = b.build(project, getattr(args, "slugs", None), getattr(args, "lang", None),
-                             getattr(args, "format", None), getattr(args, "draft", False))
-        else:
-            report = b.Report()
-            mss = b.load_manuscripts(project, b.slugs_of(project, args.slugs), report)
-            (b.extract if command == "extract" else b.update)(project, mss, report)
+        if command in ("status", "check"):  # read-only: no lock, no heavy imports
+            return _report(b, project, command, args)
+        with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
+            report = _run(b, project, command, args)
     except UsageError as exc:
         print(f"make-editions: error: {exc}", file=sys.stderr)
         return 2
@@ -53,6 +56,43 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make-editions: {len(report.errors)} error(s)", file=sys.stderr)
         return 1
     return 0
+
+
+def _report(b, project, command: str, args) -> int:
+    if command == "status":
+        from . import status
+
+        found, errors = status.rows(project, b.slugs_of(project, args.slugs))
+        for exc in errors:
+            print(str(exc), file=sys.stderr)
+        print(status.as_json(found) if args.json else status.table(found))
+        return 1 if errors else 0
+    from .check import check_paths
+
+    paths = [p.resolve() for p in args.paths] or (
+        sorted(project.manuscripts.glob("*.md")) + sorted(project.translations.rglob("*.po"))
+        + sorted(project.translations.glob("*.pot")))
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file: {missing[0]}")
+    files = [f for p in paths for f in (sorted(p.rglob("*.po")) + sorted(p.rglob("*.md")) if p.is_dir() else [p])]
+    findings = check_paths(files, project.rel)
+    for f in findings:
+        print(f)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    print(f"checked {len(files)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _run(b, project, command: str, args):
+    if command == "build":
+        return b.build(project, getattr(args, "slugs", None), getattr(args, "lang", None),
+                       getattr(args, "format", None), getattr(args, "draft", False))
+    report = b.Report()
+    mss = b.load_manuscripts(project, b.slugs_of(project, args.slugs), report)
+    (b.extract if command == "extract" else b.update)(project, mss, report)
+    return report
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Atomic, change-aware file writes."""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -33,3 +34,45 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def project_lock(root: Path, say=print):
+    """Hold `<root>/.make-editions.lock` (fcntl.flock) for a run that writes: a second run
+    waits with a clear message. The lock is a separate file because os.replace swaps the
+    inodes of the files we write."""
+    import fcntl
+
+    path = root / LOCK_NAME
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            say(f"make-editions: waiting for the run holding {path} ({holder}) to finish")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}\n")
+        f.flush()
+        try:
+            sweep_temporaries(root)
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+LOCK_NAME = ".make-editions.lock"
+
+
+def sweep_temporaries(root: Path) -> list[Path]:
+    """Remove temp files a killed run left behind (only ever called under the lock)."""
+    gone = []
+    for folder in ("translations", "dist"):
+        for tmp in (root / folder).rglob(".*.tmp") if (root / folder).is_dir() else ():
+            tmp.unlink(missing_ok=True)
+            gone.append(tmp)
+    return gone

@@ -61,8 +61,9 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def read(path: Path) -> Manuscript:
-    """Parse and validate one manuscript file."""
+def front_matter(path: Path) -> tuple[dict, dict[str, int], list[str], int]:
+    """Validated front matter, the line of each field, the file's lines, and the index of
+    the first body line. Cheap: no pandoc."""
     try:
         text = nfc(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -75,7 +76,12 @@ def read(path: Path) -> Manuscript:
     except StopIteration:
         raise EditionsError(path, 1, "front matter is not closed by a '---' line") from None
     meta, meta_lines = _front_matter(path, "\n".join(lines[1:end]))
-    body_offset = end + 1  # lines before the body
+    return meta, meta_lines, lines, end + 1
+
+
+def read(path: Path) -> Manuscript:
+    """Parse and validate one manuscript file."""
+    meta, meta_lines, lines, body_offset = front_matter(path)
     fields = tuple(
         (name, Segment(_one_line(path, meta_lines[name], meta[name], name), meta_lines[name], comment))
         for name, comment in TRANSLATED_FIELDS.items() if name in meta

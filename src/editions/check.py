@@ -1,0 +1,228 @@
+"""Quality checks on catalogs and manuscripts. Each finding reads
+`path:line: error|warning: code: message`; any error makes `check` exit 1."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+
+from . import inline
+from .errors import EditionsError
+from .locale import LANGUAGES
+
+BY_GETTEXT = {lang.gettext: lang for lang in LANGUAGES.values()}
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Invisible characters that have no business in running text. ZWNJ (U+200C) and ZWJ
+# (U+200D) are legitimate in Persian and Pashto and are never flagged.
+INVISIBLE = re.compile("[\u200b\u200e\u200f\u2060\u00ad\ufeff]")
+ARABIC_INDIC = re.compile("[\u0660-\u0669]")
+LATIN_DIGIT = re.compile("[0-9]")
+PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]|%[sdifr]|\{[A-Za-z_]\w*\}|\{\d*\}")
+URL = re.compile(r"\]\([^)]*\)|<[a-z]+:[^>]*>|https?://\S+")
+DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
+NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
+# Dari forms whose prefix takes ZWNJ: «می شود» (space) and «میشود» (joined) → «می‌شود».
+ZWNJ_SPACED = re.compile(r"(?<![\w\u200c])(ن?می) (?=[\u0600-\u06ff])")
+ZWNJ_JOINED = re.compile(r"(?<![\w\u200c])(ن?می)(?=(?:شو|کن|کرد|تو|باش|گوی|گفت|ده|داد|رو|رف|آی|آم|خواه|گیر|بین|رس|زن|سا|آور|دار|نویس|خوان|کش|گرد|پرس|ماند|نما|انداز)[\u0600-\u06ff]*)")
+PUNCT = {".": ".۔", "?": "?؟", "!": "!", ":": ":", ";": ";؛", ",": ",،"}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    severity: str  # error | warning
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.code}: {self.message}"
+
+
+def check_paths(paths: list[Path], rel=lambda p: str(p)) -> list[Finding]:
+    found: list[Finding] = []
+    for path in paths:
+        if path.suffix == ".md":
+            found += check_manuscript(path, rel(path))
+        elif path.suffix in (".po", ".pot"):
+            found += check_catalog(path, rel(path))
+    return sorted(found)
+
+
+def check_manuscript(path: Path, name: str) -> list[Finding]:
+    from .manuscript import read
+
+    out = []
+    try:
+        text = path.read_text(encoding="utf-8")
+        for i, line in enumerate(text.splitlines(), 1):
+            if BIDI_CONTROLS.search(line):
+                out.append(Finding(name, i, "error", "bidi-control",
+                                   "bidirectional control character (U+202A–202E, U+2066–2069)"))
+        read(path)
+    except UnicodeDecodeError:
+        out.append(Finding(name, 1, "error", "encoding", "not UTF-8 text"))
+    except EditionsError as exc:
+        out.append(Finding(name, exc.line or 1, "error", "manuscript", exc.message))
+    return out
+
+
+def check_catalog(path: Path, name: str) -> list[Finding]:
+    """Every check on one PO/POT file; never raises on a bad file."""
+    out: list[Finding] = []
+
+    def add(line, severity, code, message):
+        out.append(Finding(name, line or 1, severity, code, message))
+
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        add(1, "error", "bom", "file starts with a UTF-8 byte-order mark (save without BOM)")
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        add(raw[: exc.start].count(b"\n") + 1, "error", "encoding", "not valid UTF-8")
+        return out
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")  # CRLF is read as it is; msgfmt accepts it too
+    fatal = _msgfmt(path, add)
+    try:
+        po = polib.pofile(text, check_for_duplicates=False)
+    except (OSError, ValueError) as exc:
+        if not fatal:
+            m = re.search(r"line (\d+)", str(exc))
+            add(int(m.group(1)) if m else 1, "error", "syntax", str(exc))
+        return out
+    if path.suffix == ".pot":
+        return out
+    lang = _language(po, path, add)
+    nplurals = _plural_header(po, lang, add)
+    for e in po:
+        if e.obsolete:
+            continue
+        if e.msgid_plural and nplurals and len(e.msgstr_plural) != nplurals:
+            add(e.linenum, "error", "plural-count",
+                f"{len(e.msgstr_plural)} plural forms where the header says {nplurals}")
+        pairs = ([(e.msgid, e.msgstr)] if not e.msgid_plural else
+                 [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
+        for msgid, msgstr in pairs:
+            if msgstr and msgid:
+                _entry(msgid, msgstr, lang, lambda sev, code, msg: add(e.linenum, sev, code, msg))
+    return out
+
+
+def _msgfmt(path: Path, add) -> bool:
+    """GNU msgfmt's own checks (syntax, duplicates, formats of flagged entries); True if fatal."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return False
+    run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
+                         capture_output=True, text=True, errors="replace")
+    for line in run.stderr.splitlines():
+        m = re.match(r".*?:(\d+):(?:\d+:)? (.*)", line)
+        if m and "found" not in line.split(":")[0]:
+            warning = m.group(2).startswith("warning")
+            add(int(m.group(1)), "warning" if warning else "error", "msgfmt", m.group(2))
+    return run.returncode != 0
+
+
+def _language(po: polib.POFile, path: Path, add):
+    declared = po.metadata.get("Language", "")
+    folder = path.parent.parent.name if path.parent.name == "LC_MESSAGES" else ""
+    if not declared:
+        add(1, "error", "header", "no Language header")
+    elif folder and declared != folder:
+        add(1, "error", "header", f"Language is {declared!r} but the catalog is in {folder}/")
+    charset = re.search(r"charset=([\w-]+)", po.metadata.get("Content-Type", ""))
+    if not charset or charset.group(1).upper() != "UTF-8":
+        add(1, "error", "header", "Content-Type must declare charset=UTF-8")
+    return BY_GETTEXT.get(declared) or BY_GETTEXT.get(folder)
+
+
+def _plural_header(po: polib.POFile, lang, add) -> int | None:
+    forms = po.metadata.get("Plural-Forms", "")
+    m = re.search(r"nplurals\s*=\s*(\d+)", forms)
+    if not m:
+        add(1, "error" if any(e.msgid_plural for e in po) else "warning", "plural-forms",
+            "no Plural-Forms header")
+        return None
+    n = int(m.group(1))
+    if lang is not None:
+        want = int(re.search(r"nplurals=(\d+)", lang.plural_forms).group(1))
+        if n != want:
+            add(1, "error", "plural-forms", f"nplurals={n} does not fit {lang.tag} ({lang.plural_forms})")
+    return n
+
+
+def _entry(msgid: str, msgstr: str, lang, add) -> None:
+    if BIDI_CONTROLS.search(msgstr):
+        add("error", "bidi-control", "bidirectional control character (U+202A–202E, U+2066–2069) in msgstr")
+    if INVISIBLE.search(msgstr):
+        ch = INVISIBLE.search(msgstr).group(0)
+        add("warning", "invisible", f"invisible character U+{ord(ch):04X} in msgstr")
+    if Counter(PLACEHOLDER.findall(msgid)) != Counter(PLACEHOLDER.findall(msgstr)):
+        add("error", "placeholders", f"placeholders differ: {sorted(set(PLACEHOLDER.findall(msgid)))} in the "
+                                     f"source, {sorted(set(PLACEHOLDER.findall(msgstr)))} in the translation")
+    src_links, tr_links = inline.links(msgid), inline.links(msgstr)
+    if Counter(src_links) != Counter(tr_links):
+        add("error", "links", f"links differ: source has {src_links}, translation has {tr_links}")
+    if _emphasis(msgid) != _emphasis(msgstr):
+        add("error", "emphasis", "bold/italic in the source is missing or different in the translation")
+    if "<" in msgstr and re.search(r"<\s*/?\s*[A-Za-z!]", msgstr) and not re.search(r"<\s*/?\s*[A-Za-z!]", msgid):
+        add("error", "markup", "HTML in a translation is shown as text, never as markup: remove it")
+    src_nums = Counter(_numbers(msgid))
+    tr_nums = Counter(_numbers(msgstr))
+    if src_nums != tr_nums:
+        missing = sorted((src_nums - tr_nums).elements())
+        extra = sorted((tr_nums - src_nums).elements())
+        add("error", "numbers", f"numbers differ: missing {missing}, added {extra}")
+    if msgid[:1].isspace() != msgstr[:1].isspace() or msgid[-1:].isspace() != msgstr[-1:].isspace():
+        add("warning", "whitespace", "leading or trailing whitespace differs from the source")
+    end_src, end_tr = msgid.rstrip()[-1:], msgstr.rstrip()[-1:]
+    if end_src in PUNCT and end_tr not in PUNCT[end_src] and end_tr not in "»\"')":
+        add("warning", "punctuation", f"the source ends with {end_src!r}, the translation with {end_tr!r}")
+    if lang is None or lang.dir == "ltr":
+        return
+    if lang.tag == "fa-AF" and re.search("[\u064a\u0643]", msgstr):
+        add("error", "arabic-letters", "Arabic ي/ك in Dari: use Persian ی (U+06CC) and ک (U+06A9)")
+    if lang.tag == "ps-AF" and "\u0643" in msgstr:
+        add("error", "arabic-letters", "Arabic ك in Pashto: use ک (U+06A9)")
+    if ARABIC_INDIC.search(msgstr):
+        add("error", "arabic-indic-digits", "Arabic-Indic digits (٠–٩): use Persian digits ۰–۹")
+    if LATIN_DIGIT.search(URL.sub("", PLACEHOLDER.sub("", msgstr))):
+        add("warning", "latin-digits", "Latin digits in running text: use Persian digits ۰–۹")
+    if lang.tag == "fa-AF":
+        for rx in (ZWNJ_SPACED, ZWNJ_JOINED):
+            m = rx.search(msgstr)
+            if m:
+                word = msgstr[m.start(): m.end() + 6].split()[0:2]
+                add("warning", "zwnj", f"«{' '.join(word)}…» needs a ZWNJ after «{m.group(1)}» (e.g. می‌شود)")
+                break
+
+
+def _emphasis(text: str) -> Counter:
+    counts: Counter = Counter()
+
+    def walk(nodes):
+        for n in nodes:
+            if n["t"] in ("Strong", "Emph", "Code"):
+                counts[n["t"]] += 1
+            c = n.get("c")
+            if isinstance(c, list):
+                walk([x for x in c if isinstance(x, dict)])
+                for x in c:
+                    if isinstance(x, list):
+                        walk([y for y in x if isinstance(y, dict)])
+    walk(inline.to_inlines(text))
+    return counts
+
+
+def _numbers(text: str) -> list[str]:
+    plain = URL.sub("", PLACEHOLDER.sub("", text)).translate(DIGITS)
+    return [re.sub(r"[.,٫٬]", "", n) for n in NUMBER.findall(plain)]

@@ -1,0 +1,120 @@
+"""`make-editions check`: every finding as path:line: severity: code: message."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from editions.check import check_paths
+
+HEADER = ('msgid ""\nmsgstr ""\n"Language: {lang}\\n"\n"MIME-Version: 1.0\\n"\n'
+          '"Content-Type: text/plain; charset=UTF-8\\n"\n"Content-Transfer-Encoding: 8bit\\n"\n'
+          '"Plural-Forms: {plural}\\n"\n\n')
+PLURALS = {"fa_AF": "nplurals=2; plural=(n > 1);", "ps_AF": "nplurals=2; plural=(n != 1);"}
+
+
+def catalog(tmp_path: Path, body: str, lang: str = "fa_AF", plural: str | None = None) -> Path:
+    path = tmp_path / lang / "LC_MESSAGES" / "t.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER.format(lang=lang, plural=plural or PLURALS[lang]) + body, encoding="utf-8")
+    return path
+
+
+def entry(msgid: str, msgstr: str) -> str:
+    return f'msgid "{msgid}"\nmsgstr "{msgstr}"\n\n'
+
+
+def codes(path: Path) -> dict[str, str]:
+    return {f.code: f.severity for f in check_paths([path])}
+
+
+@pytest.mark.parametrize("msgid, msgstr, code, severity", [
+    ("He said it.", "او آن را گفت.", None, None),
+    ("He will go.", "او خواهد رفت و يك", "arabic-letters", "error"),
+    ("In 2021.", "در سال ٢٠٢١.", "arabic-indic-digits", "error"),
+    ("In 2021.", "در سال 2021.", "latin-digits", "warning"),
+    ("In 2021.", "در سال ۲۰۲۰.", "numbers", "error"),
+    ("See [this](https://a.example/).", "ببینید [این](https://b.example/).", "links", "error"),
+    ("**Lead:** text.", "مقدمه: متن.", "emphasis", "error"),
+    ("Text.", "متن\u202e.", "bidi-control", "error"),
+    ("Text.", "متن\u200f.", "invisible", "warning"),
+    ("It is done.", "انجام می شود.", "zwnj", "warning"),
+    ("It is done.", "انجام میشود.", "zwnj", "warning"),
+    ("Text.", " متن.", "whitespace", "warning"),
+    ("Is it?", "آیا چنین است.", "punctuation", "warning"),
+    ("Text.", "<b>متن</b>.", "markup", "error"),
+    ("By %(author)s", "نویسنده: %(autor)s", "placeholders", "error"),
+    ("By {author}", "نویسنده: {usr}", "placeholders", "error"),
+])
+def test_dari_entry_checks(tmp_path, msgid, msgstr, code, severity):
+    found = codes(catalog(tmp_path, entry(msgid, msgstr)))
+    if code is None:
+        assert found == {}
+    else:
+        assert found.get(code) == severity, found
+
+
+def test_zwnj_is_legitimate_and_never_flagged(tmp_path):
+    assert codes(catalog(tmp_path, entry("It is done in the houses.", "در خانه‌ها انجام می‌شود."))) == {}
+
+
+def test_pashto_keeps_its_own_ye_but_not_arabic_kaf(tmp_path):
+    assert codes(catalog(tmp_path, entry("Yes.", "هو، دا سمه ده او ښه ګڼل کېږي."), "ps_AF")) == {}
+    assert codes(catalog(tmp_path, entry("Yes.", "ك."), "ps_AF"))["arabic-letters"] == "error"
+
+
+def test_headers_and_plural_forms(tmp_path):
+    wrong = catalog(tmp_path, entry("a", "ب"), plural="nplurals=1; plural=0;")
+    assert codes(wrong)["plural-forms"] == "error"
+    path = tmp_path / "ps_AF" / "LC_MESSAGES" / "x.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER.format(lang="fa_AF", plural=PLURALS["fa_AF"]) + entry("a", "ب"))
+    assert codes(path)["header"] == "error"  # Language says Dari, folder says Pashto
+
+
+@pytest.mark.parametrize("damage, line", [
+    (lambda t: t + 'msgid "x"\nmsgstr "سلام\n', 14),                      # unterminated string
+    (lambda t: t + 'msgid "x"\nmsgstr "a\\qb"\n', 13),                    # bad escape
+    (lambda t: t + 'msgid "a"\nmsgstr "دوباره"\n', 12),                   # duplicate msgid
+    (lambda t: t[: len(t) - 8], 10),                                      # cut off mid-save
+])
+def test_files_that_polib_misreads_are_caught_with_their_line(tmp_path, damage, line):
+    path = catalog(tmp_path, entry("a", "ب"))
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    found = [f for f in check_paths([path]) if f.severity == "error"]
+    assert found, "no error"
+    assert any(f.line == line for f in found), [str(f) for f in found]
+
+
+def test_bom_and_bad_encoding(tmp_path):
+    path = catalog(tmp_path, entry("a", "ب"))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert codes(path)["bom"] == "error"
+    path.write_bytes(path.read_bytes()[3:].replace("ب".encode(), b"\xff"))
+    assert [(f.code, f.line) for f in check_paths([path])][0] == ("encoding", 10)
+
+
+def test_real_world_catalogs_are_read_without_crashing(tmp_path):
+    body = ('#, fuzzy\nmsgctxt "menu"\nmsgid "File"\nmsgstr "فایل"\n\n'
+            'msgid "one file"\nmsgid_plural "%d files"\nmsgstr[0] "یک فایل"\nmsgstr[1] "%d فایل"\n\n'
+            '#~ msgid "Old"\n#~ msgstr "کهنه"\n')
+    path = catalog(tmp_path, body)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    found = check_paths([path])
+    assert [f for f in found if f.severity == "error"] == [], [str(f) for f in found]
+    plural = catalog(tmp_path, 'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "یک"\n\n')
+    assert codes(plural)["plural-count"] == "error"
+
+
+def test_the_project_checks_clean_and_the_cli_exits_1_on_errors(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    ok = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "check"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = catalog(tmp_path, entry("In 2021.", "در سال ٢٠٢١."))
+    run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "check", str(bad)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert f"{bad}:9: error: arabic-indic-digits:" in run.stdout
