@@ -168,11 +168,15 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
             if tag == ms.lang:
                 tables[tag] = None
                 continue
+            path = project.po(ms.slug, tag)
+            problems: list[EditionsError] = []
             try:
-                tables[tag] = catalog.translations(catalog.load(project.po(ms.slug, tag)))
+                tables[tag] = catalog.translations(catalog.load(path), path, problems)
             except EditionsError as exc:
-                report.error(exc)
+                report.error(exc)  # its previous editions stay in dist/
                 continue
+            for exc in problems:
+                report.error(exc)
             gaps = missing(ms, tables[tag])
             if gaps and not draft:
                 report.say(f"skipped {ms.slug} {tag}: {len(gaps)} of {len(ms.segments)} segments "

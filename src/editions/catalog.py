@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import polib
@@ -73,9 +74,16 @@ def template_for(ms: Manuscript, root: Path) -> polib.POFile:
     return pot
 
 
+MAX_BYTES = 20 * 1024 * 1024  # an article's catalog is a few hundred KB at most
+
+
 def load(path: Path) -> polib.POFile:
     """Read a PO/POT file; a syntax error becomes an EditionsError naming the line."""
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise EditionsError(path, None, f"catalog is {size // 2**20} MB; more than "
+                                            f"{MAX_BYTES // 2**20} MB is not an article's catalog")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise EditionsError(path, None, "catalog not found") from None
@@ -86,9 +94,13 @@ def load(path: Path) -> polib.POFile:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise EditionsError(path, line, "not valid UTF-8") from None
+    charset = re.search(r'^"Content-Type:[^"]*charset=([\w-]+)', text, re.M)
+    if charset and charset.group(1).upper() != "UTF-8":
+        line = text[: charset.start()].count("\n") + 1
+        raise EditionsError(path, line, f"the header declares charset={charset.group(1)}; catalogs are UTF-8")
     _msgfmt_check(path)
     try:
-        return polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
+        return polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise EditionsError(path, int(m.group(1)) if m else None, f"cannot read catalog: {exc}") from None
@@ -257,6 +269,22 @@ def save(po: polib.POFile, path: Path) -> bool:
     return write_if_changed(path, serialize(po))
 
 
-def translations(po: polib.POFile) -> dict[str, str]:
-    """msgid → msgstr for entries a reader may see: translated, not fuzzy, not obsolete."""
-    return {e.msgid: e.msgstr for e in po if e.msgstr and not e.fuzzy and not e.obsolete}
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def translations(po: polib.POFile, path: Path | None = None,
+                 problems: list | None = None) -> dict[str, str]:
+    """msgid → msgstr (NFC) for entries a reader may see: translated, not fuzzy, not
+    obsolete, and free of bidirectional controls (an override can make text read
+    backwards; such an entry is left out and reported in `problems`)."""
+    table = {}
+    for e in po:
+        if not e.msgstr or e.fuzzy or e.obsolete:
+            continue
+        if BIDI_CONTROLS.search(e.msgstr):
+            if problems is not None:
+                problems.append(EditionsError(path, e.linenum, "bidirectional control character "
+                                              "(U+202A–202E, U+2066–2069) in msgstr: entry not published"))
+            continue
+        table[unicodedata.normalize("NFC", e.msgid)] = unicodedata.normalize("NFC", e.msgstr)
+    return table

@@ -13,11 +13,11 @@ from pathlib import Path
 import polib
 
 from . import inline
+from .catalog import BIDI_CONTROLS
 from .errors import EditionsError
 from .locale import LANGUAGES
 
 BY_GETTEXT = {lang.gettext: lang for lang in LANGUAGES.values()}
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Invisible characters that have no business in running text. ZWNJ (U+200C) and ZWJ
 # (U+200D) are legitimate in Persian and Pashto and are never flagged.
 INVISIBLE = re.compile("[\u200b\u200e\u200f\u2060\u00ad\ufeff]")

@@ -2,6 +2,7 @@
 the house CSS, embedded fonts, language, direction and page progression."""
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,16 +12,21 @@ from .assets import Font, font_css
 
 
 def write(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Font], target: Path) -> None:
+    """One EPUB. pandoc runs with --sandbox: it reads nothing but the template and the
+    fonts named here, so no image or resource path in the content can make it fetch or
+    embed a file. The sandbox refuses --css, so the house CSS travels inline."""
     import pypandoc
 
-    css = font_css(fonts, prefix="../fonts/") + _house_css(root)
+    house = _house_css(root)
+    css = font_css(fonts, prefix="../fonts/") + house  # chapters live in EPUB/text/
+    css_nav = font_css(fonts, prefix="fonts/") + house  # nav.xhtml in EPUB/
+    if re.search(r"[<&$]", css):
+        raise ValueError("the EPUB's inline CSS may not contain '<', '&' or '$'")
     with tempfile.TemporaryDirectory(prefix="sangar-epub-") as tmp:
-        tmpdir = Path(tmp)
-        (tmpdir / "sangar.css").write_text(css, encoding="utf-8")
-        out = tmpdir / target.name
+        out = Path(tmp) / target.name
         args = [
+            "--sandbox",
             "--template", str(root / "styles" / "templates" / "epub.xhtml"),
-            "--css", str(tmpdir / "sangar.css"),
             "--epub-title-page=false",
             "--split-level=1",
             "--toc", "--toc-depth=1",
@@ -28,7 +34,8 @@ def write(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fon
             "-V", f"dir={edition.dir}",
             "-M", f"page-progression-direction={edition.dir}",
             "-M", f"date={edition.date_iso}",
-            "--resource-path", str(tmpdir),
+            "-V", f"house-css={css}",
+            "-V", f"house-css-nav={css_nav}",
             "--quiet",
         ]
         for f in fonts:
