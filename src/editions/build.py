@@ -1,13 +1,14 @@
 """Orchestration: keep catalogs in step, build each published edition, write the index."""
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalog, messages
 from .errors import EditionsError, UsageError
-from .locale import LANGUAGES, format_date
+from .locale import LANGUAGES
 from .manuscript import Manuscript, read
 
 FORMATS = ("html", "epub", "pdf")
@@ -198,9 +199,10 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
             if "epub" in formats:
                 epub.write(project.root, ed, html.epub_body(envs[tag], ed, body, outlet), assets, fonts,
                            project.output(ms.slug, tag, "epub"))
+            write_card(project, ed)
             report.say(f"built {ms.slug} {tag}" + (" (draft)" if ed.draft else "") + ": "
                        + ", ".join(project.rel(project.output(ms.slug, tag, f)) for f in formats))
-    write_index(project, mss, uis, envs, outlet)
+    write_index(project, mss, envs, outlet)
     report.say(f"wrote {project.rel(project.dist / 'index.html')}")
     return report
 
@@ -208,24 +210,28 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
 INDEX_ORDER = ("fa-AF", "ps-AF", "en")
 
 
-def write_index(project: Project, mss: list[Manuscript], uis, envs, outlet) -> None:
+def write_card(project: Project, ed) -> None:
+    """What the index says about one edition, kept beside it: the index lists what is in
+    dist/, even editions this run could not rebuild (a broken catalog keeps the old ones)."""
+    card = {"slug": ed.slug, "tag": ed.tag, "title": ed.title, "author": ed.author,
+            "date_iso": ed.date_iso, "date_text": ed.date_text, "draft": ed.draft}
+    _write_text(project.output(ed.slug, ed.tag, "json"), json.dumps(card, ensure_ascii=False, indent=1))
+
+
+def write_index(project: Project, mss: list[Manuscript], envs, outlet) -> None:
     """dist/index.html: every edition on disk, one section per language, Dari first."""
     from .render import html
-    from .translate import edition
 
     sections = []
     for tag in INDEX_ORDER:
         items = []
         for ms in sorted(mss, key=lambda m: (m.date, m.slug), reverse=True):
-            page = project.output(ms.slug, tag, "html")
-            if not page.exists():
+            card_path = project.output(ms.slug, tag, "json")
+            if not card_path.exists() or not project.output(ms.slug, tag, "html").exists():
                 continue
-            table = None if tag == ms.lang else catalog.translations(catalog.load(project.po(ms.slug, tag)))
-            ed = edition(ms, tag, table)
+            card = json.loads(card_path.read_text(encoding="utf-8"))
             base = f"{ms.slug}/{ms.slug}.{tag}"
-            items.append({"href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub",
-                          "title": ed.title, "author": ed.author, "date_iso": ed.date_iso,
-                          "date_text": format_date(ms.date, tag)})
+            items.append({**card, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
         if items:
             sections.append(html.index_section(envs[tag], tag, items))
     _write_text(project.dist / "index.html", html.index_page(envs["fa-AF"], "fa-AF", outlet, sections))

@@ -100,10 +100,16 @@ def load(path: Path) -> polib.POFile:
         raise EditionsError(path, line, f"the header declares charset={charset.group(1)}; catalogs are UTF-8")
     _msgfmt_check(path)
     try:
-        return polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=True)
+        po = polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise EditionsError(path, int(m.group(1)) if m else None, f"cannot read catalog: {exc}") from None
+    nplurals = re.search(r"nplurals\s*=\s*(\d+)", po.metadata.get("Plural-Forms", ""))
+    for e in po:
+        if e.msgid_plural and nplurals and not e.obsolete and len(e.msgstr_plural) != int(nplurals.group(1)):
+            raise EditionsError(path, e.linenum, f"{len(e.msgstr_plural)} plural forms where the header "
+                                                 f"says nplurals={nplurals.group(1)}")
+    return po
 
 
 def _msgfmt_check(path: Path) -> None:

@@ -30,6 +30,9 @@ NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 # Dari forms whose prefix takes ZWNJ: «می شود» (space) and «میشود» (joined) → «می‌شود».
 ZWNJ_SPACED = re.compile(r"(?<![\w\u200c])(ن?می) (?=[\u0600-\u06ff])")
 ZWNJ_JOINED = re.compile(r"(?<![\w\u200c])(ن?می)(?=(?:شو|کن|کرد|تو|باش|گوی|گفت|ده|داد|رو|رف|آی|آم|خواه|گیر|بین|رس|زن|سا|آور|دار|نویس|خوان|کش|گرد|پرس|ماند|نما|انداز)[\u0600-\u06ff]*)")
+# Link or image syntax that never becomes a link: unsafe schemes, images, reference definitions.
+UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file):|<(?:javascript|vbscript|data|file):|"
+                         r"!\[[^\]]*\]\(|^\s*\[[^\]]+\]:\s*\S", re.I | re.M)
 PUNCT = {".": ".۔", "?": "?؟", "!": "!", ":": ":", ";": ";؛", ",": ",،"}
 
 
@@ -80,6 +83,11 @@ def check_catalog(path: Path, name: str) -> list[Finding]:
     def add(line, severity, code, message):
         out.append(Finding(name, line or 1, severity, code, message))
 
+    from .catalog import MAX_BYTES
+
+    if path.stat().st_size > MAX_BYTES:
+        add(1, "error", "size", f"{path.stat().st_size // 2**20} MB: too large for a catalog, not read")
+        return out
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         add(1, "error", "bom", "file starts with a UTF-8 byte-order mark (save without BOM)")
@@ -172,6 +180,8 @@ def _entry(msgid: str, msgstr: str, lang, add) -> None:
     src_links, tr_links = inline.links(msgid), inline.links(msgstr)
     if Counter(src_links) != Counter(tr_links):
         add("error", "links", f"links differ: source has {src_links}, translation has {tr_links}")
+    elif UNSAFE_LINK.search(msgstr) and not UNSAFE_LINK.search(msgid):
+        add("error", "links", "a link or image the source does not have (never published as a link)")
     if _emphasis(msgid) != _emphasis(msgstr):
         add("error", "emphasis", "bold/italic in the source is missing or different in the translation")
     if "<" in msgstr and re.search(r"<\s*/?\s*[A-Za-z!]", msgstr) and not re.search(r"<\s*/?\s*[A-Za-z!]", msgid):

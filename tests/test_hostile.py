@@ -1,0 +1,320 @@
+"""Hostile input: every payload stays inert, nothing is fetched, bad catalogs and slugs are
+refused with their line, and a killed run leaves every file old or new."""
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import polib
+import pytest
+import tinyhtml5
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import copy_project, write_manuscript
+from editions import catalog
+from editions.build import Project, build
+from editions.check import check_paths
+from editions.errors import EditionsError
+from editions.inline import to_inlines
+from editions.render import assets
+
+HOSTILE = Path(__file__).parent / "hostile"
+PAYLOADS = json.loads((HOSTILE / "payloads.json").read_text(encoding="utf-8"))
+ACTIVE_TAGS = {"script", "img", "iframe", "object", "embed", "link", "meta", "form", "input",
+               "video", "audio", "source", "svg", "math", "base"}
+
+
+def assert_inert(tree, allowed_hrefs: set[str]) -> None:
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.split("}")[-1]
+        if tag in ("link", "meta") and el.getparent() if hasattr(el, "getparent") else False:
+            continue
+        assert not any(k.lower().startswith("on") for k in el.attrib), (tag, el.attrib)
+        for attr in ("href", "src", "data", "action", "formaction", "xlink:href"):
+            value = (el.get(attr) or "").strip()
+            if value:
+                assert value in allowed_hrefs or value.startswith(("#", "../", "ch0", "text/", "nav")) or \
+                    value.endswith((".css", ".html", ".pdf", ".epub", ".xhtml")) and "://" not in value, (tag, value)
+
+
+def body_elements(tree):
+    body = next(el for el in tree.iter() if isinstance(el.tag, str) and el.tag.endswith("body"))
+    return body
+
+
+@pytest.fixture
+def hostile_project(tiny):
+    """One manuscript with a paragraph per payload, its Dari catalog filled with them."""
+    paras = "\n\n".join(f"Paragraph {i} with [a link](https://example.org/)." for i in range(len(PAYLOADS)))
+    write_manuscript(tiny, "tiny", paras)
+    build(Project(tiny), formats=["html"])
+    path = Project(tiny).po("tiny", "fa-AF")
+    po = polib.pofile(str(path))
+    for e in po:
+        m = e.msgid.split()
+        e.msgstr = (PAYLOADS[int(m[1])]["payload"] + " [پیوند](https://example.org/)"
+                    if m[0] == "Paragraph" else "دری")
+    po.save(str(path))
+    return tiny
+
+
+def test_every_payload_is_inert_in_html_and_epub(hostile_project):
+    report = build(Project(hostile_project), formats=["html", "epub"], langs=["fa-AF"], draft=True)
+    dist = hostile_project / "dist" / "tiny"
+    page = tinyhtml5.parse((dist / "tiny.fa-AF.html").read_text())
+    body = body_elements(page)
+    for el in body.iter():
+        tag = el.tag.split("}")[-1] if isinstance(el.tag, str) else ""
+        assert tag not in ACTIVE_TAGS and tag != "style", tag
+        assert not any(k.lower().startswith("on") for k in el.attrib), el.attrib
+        href = el.get("href")
+        if href is not None:
+            assert href in ("https://example.org/",) or href.endswith((".html", ".pdf", ".epub")), href
+    text = "".join(body.itertext())
+    assert "<script>alert(1)</script>" in text  # shown as text
+    head = page.find("{http://www.w3.org/1999/xhtml}head")
+    assert [el.get("href") for el in head.iter("{http://www.w3.org/1999/xhtml}link")] == [
+        "../assets/sangar.css", "../assets/print.css"]
+    assert "owned" not in "".join(head.itertext())
+    with zipfile.ZipFile(dist / "tiny.fa-AF.epub") as z:
+        assert not [n for n in z.namelist() if "media" in n]
+        for name in z.namelist():
+            if name.startswith("EPUB/text/"):
+                for el in ElementTree.fromstring(z.read(name)).iter():
+                    tag = el.tag.split("}")[-1]
+                    assert tag not in ACTIVE_TAGS - {"link", "meta"}, tag
+                    assert not any(k.lower().startswith("on") for k in el.attrib)
+                    href = el.get("href") or ""
+                    assert "javascript" not in href and "evil" not in href and "data:" not in href
+    bidi = [e for e in report.errors if "bidirectional" in e]
+    assert len(bidi) == 1  # the override payload is refused and reported
+
+
+def test_check_flags_each_payload(hostile_project):
+    found = check_paths([Project(hostile_project).po("tiny", "fa-AF")])
+    po = polib.pofile(str(Project(hostile_project).po("tiny", "fa-AF")))
+    by_line = {}
+    for f in found:
+        by_line.setdefault(f.line, set()).add(f.code)
+    for e in po:
+        if e.msgid.startswith("Paragraph"):
+            expected = PAYLOADS[int(e.msgid.split()[1])]["check"]
+            if expected:
+                assert expected in by_line.get(e.linenum, set()), (e.msgstr, by_line.get(e.linenum))
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits: list = []
+
+    def do_GET(self):  # noqa: N802
+        _Counter.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"body { background: red }")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), _Counter)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    _Counter.hits = []
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_weasyprint_fetches_only_the_editions_assets(tmp_path, server):
+    from weasyprint import HTML
+
+    allowed = tmp_path / "assets"
+    allowed.mkdir()
+    (allowed / "ok.css").write_text("p { color: green }")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    (allowed / "link").symlink_to(secret)
+    html = f"""<html><head>
+      <link rel="stylesheet" href="{server}/remote.css">
+      <link rel="stylesheet" href="assets/ok.css">
+      <link rel="attachment" href="file://{secret}">
+      <link rel="attachment" href="assets/../secret.txt">
+      <link rel="attachment" href="assets/%2e%2e/secret.txt">
+      <link rel="attachment" href="assets/link">
+      <style>@import url("{server}/import.css"); p {{ background: url("{server}/bg.png") }}</style>
+      </head><body><p>x</p><img src="{server}/img.png"><img src="file:///etc/passwd">
+      <object data="{server}/obj"></object><embed src="{server}/embed"></body></html>"""
+    seen = []
+    fetcher = assets.fetcher([allowed])
+    original = fetcher.fetch
+
+    def spy(url, headers=None):
+        seen.append(url)
+        return original(url, headers)
+
+    fetcher.fetch = spy
+    pdf = HTML(string=html, base_url=tmp_path.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    assert _Counter.hits == []
+    assert b"TOP SECRET" not in pdf and b"/EmbeddedFile" not in pdf
+    assert any(u.endswith("assets/ok.css") for u in seen)  # the edition's own sheet is served
+    with pytest.raises(ValueError):
+        original(f"file://{secret}")
+    assert original((allowed / "ok.css").as_uri()).read() == b"p { color: green }"
+
+
+def test_pandoc_epub_reads_no_files_and_fetches_nothing(tmp_path, server, tiny):
+    from editions.render import epub
+    from editions.translate import Edition
+
+    conf, fonts = assets.fonts(tiny)
+    out = assets.build(tiny, tiny / "dist")
+    ed = Edition("t", "fa-AF", "rtl", "en", "news", "t", "a", "", "", "2026-11-24", "d", False, "{}")
+    body = (f'<html><head><title>t</title></head><body><h1>x</h1><p><img src="{server}/x.png">'
+            f'<img src="/etc/hostname"><img src="../../../../etc/hostname"></p></body></html>')
+    target = tmp_path / "t.epub"
+    epub.write(tiny, ed, body, out, fonts, target)
+    with zipfile.ZipFile(target) as z:
+        assert not [n for n in z.namelist() if "media" in n]
+    assert _Counter.hits == []
+
+
+@pytest.mark.parametrize("name, damage, line", [
+    ("unterminated", lambda t: t + 'msgid "x"\nmsgstr "سلام\n', None),
+    ("bad escape", lambda t: t + 'msgid "x"\nmsgstr "a\\qb"\n', None),
+    ("duplicate", lambda t: t + '\nmsgid "A title"\nmsgstr "دوباره"\n', None),
+    ("plural count", lambda t: t + '\nmsgid "x"\nmsgid_plural "xs"\nmsgstr[0] "a"\nmsgstr[1] "b"\nmsgstr[2] "c"\n', None),
+    ("latin-1 header", lambda t: t.replace("charset=UTF-8", "charset=ISO-8859-1"), None),
+    ("cut off mid-save", lambda t: t[: t.rindex('msgstr "') + 10], None),
+])
+def test_a_bad_catalog_is_refused_and_the_rest_still_builds(tiny, name, damage, line):
+    build(Project(tiny), formats=["html"])
+    for tag in ("fa-AF", "ps-AF"):
+        path = Project(tiny).po("tiny", tag)
+        po = polib.pofile(str(path))
+        for e in po:
+            e.msgstr = "ترجمه"
+        po.save(str(path))
+    build(Project(tiny), formats=["html"])
+    dist = tiny / "dist" / "tiny"
+    before = (dist / "tiny.fa-AF.html").read_bytes()
+    bad = Project(tiny).po("tiny", "fa-AF")
+    broken = damage(bad.read_text(encoding="utf-8"))
+    bad.write_text(broken, encoding="utf-8")
+    with pytest.raises(EditionsError) as err:
+        catalog.load(bad)
+    assert err.value.line is not None and (line is None or err.value.line == line)
+    report = build(Project(tiny), formats=["html"])
+    assert any(e.startswith(f"{bad}:") for e in report.errors)
+    assert (dist / "tiny.fa-AF.html").read_bytes() == before  # the previous edition stays
+    assert (dist / "tiny.ps-AF.html").exists() and (dist / "tiny.en.html").exists()
+    assert bad.read_text(encoding="utf-8") == broken  # and the catalog is not "repaired"
+    assert subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny)],
+                          capture_output=True).returncode == 1
+
+
+def test_crlf_catalog_is_read_correctly(tiny):
+    build(Project(tiny), formats=["html"])
+    path = Project(tiny).po("tiny", "fa-AF")
+    po = polib.pofile(str(path))
+    for e in po:
+        e.msgstr = "ترجمه"
+    po.save(str(path))
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert set(catalog.translations(catalog.load(path)).values()) == {"ترجمه"}
+
+
+def test_a_huge_catalog_is_refused_quickly(tmp_path):
+    path = tmp_path / "huge.po"
+    with open(path, "wb") as f:
+        f.write(b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n')
+        chunk = b'msgid "x%d"\nmsgstr "y"\n\n'
+        f.write(b"".join(chunk % i for i in range(2_600_000)))
+    assert path.stat().st_size > 50 * 2**20
+    with pytest.raises(EditionsError, match="MB"):
+        catalog.load(path)
+    assert [f.code for f in check_paths([path])] == ["size"]
+
+
+@pytest.mark.parametrize("slug", ["../etc/passwd", "a/../../b", "ok\n", "UPPER", "dots..", "-lead"])
+def test_slugs_cannot_leave_the_project(tmp_path, slug):
+    path = write_manuscript(tmp_path, "piece", "Text.", slug=json.dumps(slug))
+    with pytest.raises(EditionsError, match="slug"):
+        from editions.manuscript import read
+        read(path)
+
+
+def test_command_line_slugs_must_name_manuscripts(tiny):
+    for slug in ("../../etc/passwd", "/etc/passwd", "tiny/../tiny"):
+        run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "build", slug],
+                             capture_output=True, text=True)
+        assert run.returncode == 2, slug
+
+
+UNICODE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+MARKUP = st.sampled_from(["<script>x</script>", "**", "*", "[", "](", "javascript:", "<", ">", "{onclick=x}",
+                          "\n---\n", "`", "&lt;", "&#60;", "\\", "[x]: y", "![i](", "::: ", "<https://e.org>"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(UNICODE, MARKUP), min_size=1, max_size=8).map("".join))
+def test_any_text_becomes_inert_html(text):
+    import pypandoc
+
+    doc = {"pandoc-api-version": [1, 23, 1, 1], "meta": {},
+           "blocks": [{"t": "Para", "c": to_inlines(text, frozenset({"https://example.org/"}))}]}
+    html = pypandoc.convert_text(json.dumps(doc), "html5", format="json", extra_args=["--sandbox"])
+    tree = tinyhtml5.parse(f"<body>{html}</body>")
+    for el in tree.iter():
+        tag = el.tag.split("}")[-1] if isinstance(el.tag, str) else ""
+        assert tag not in ACTIVE_TAGS and tag != "style", tag
+        assert not any(k.lower().startswith("on") for k in el.attrib)
+        if el.get("href") is not None:
+            assert el.get("href") == "https://example.org/"
+
+
+def test_a_killed_update_leaves_every_catalog_old_or_new(tmp_path):
+    root = copy_project(tmp_path / "p")
+    source = (root / "manuscripts" / "cloud-over-the-taliban.md").read_text()
+    for i in range(12):
+        (root / "manuscripts" / f"copy-{i}.md").write_text(
+            source.replace("slug: cloud-over-the-taliban", f"slug: copy-{i}"))
+    cmd = [sys.executable, "-m", "editions.cli", "--root", str(root), "update"]
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    old = {p: p.read_bytes() for p in (root / "translations").rglob("*.po*")}
+    for i in range(12):  # an edit that changes every catalog
+        path = root / "manuscripts" / f"copy-{i}.md"
+        path.write_text(path.read_text().replace("Future Risks", "Future Risks Ahead"))
+    new = None
+    rng = random.Random(7)
+    for attempt in range(6):
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc.stdout.readline()  # it has started writing
+        for _ in range(rng.randint(0, 6)):
+            proc.stdout.readline()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for path, before in old.items():
+            now = path.read_bytes()
+            polib.pofile(now.decode("utf-8"))  # parses
+            if now != before:
+                assert b"Future Risks Ahead" in now, path  # new, and whole
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not list(root.rglob(".*.tmp"))
+    for path in old:
+        text = path.read_text(encoding="utf-8")
+        if path.stem.startswith("copy-"):
+            assert "Future Risks Ahead" in text, path
+        assert subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(path)]).returncode == 0
