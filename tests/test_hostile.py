@@ -318,3 +318,22 @@ def test_a_killed_update_leaves_every_catalog_old_or_new(tmp_path):
         if path.stem.startswith("copy-"):
             assert "Future Risks Ahead" in text, path
         assert subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(path)]).returncode == 0
+
+
+def test_nfc_is_applied_alike_and_keeps_letters_that_must_stay_distinct(tiny):
+    from editions.manuscript import read
+
+    decomposed = "\u0627\u0653ب"  # alef + combining madda, composes to آ under NFC
+    write_manuscript(tiny, "tiny", f"{decomposed} and می\u200cشود with ی ي ک ك ټ ډ ړ ږ ښ ګ ڼ ې ۍ.")
+    ms = read(tiny / "manuscripts" / "tiny.md")
+    body = ms.segments[-1].msgid
+    assert body.startswith("\u0622ب") and "\u200c" in body
+    assert all(ch in body for ch in "ی ي ک ك ټ ډ ړ ږ ښ ګ ڼ ې ۍ".split())
+    build(Project(tiny), formats=["html"])
+    path = Project(tiny).po("tiny", "fa-AF")
+    po = polib.pofile(str(path))
+    for e in po:  # the translator's file carries the decomposed form: it still matches
+        e.msgstr = "ترجمه " + decomposed + " می\u200cشود"
+    po.save(str(path))
+    table = catalog.translations(catalog.load(path))
+    assert table[body] == "ترجمه \u0622ب می\u200cشود"
