@@ -1,17 +1,25 @@
-"""Orchestration: keep catalogs in step, build each published edition, write the index."""
+"""Orchestration: keep catalogs in step, render what changed, write the index.
+
+Each edition records a digest of everything it depends on (its translated text, the UI
+words, the other languages it links to, styles, templates, fonts, and the versions of
+the project and its tools) in a card beside it; an edition whose digest is unchanged is
+not rebuilt."""
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog, messages
+from . import __version__, catalog, messages
 from .errors import EditionsError, UsageError
+from .fsutil import atomic_write, write_if_changed
 from .locale import LANGUAGES
-from .manuscript import Manuscript, read
+from .manuscript import PANDOC_READER, Manuscript, read
 
 FORMATS = ("html", "epub", "pdf")
+INDEX_ORDER = ("fa-AF", "ps-AF", "en")
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,10 @@ class Project:
     @property
     def dist(self) -> Path:
         return self.root / "dist"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / ".cache"
 
     def pot(self, slug: str) -> Path:
         return self.translations / f"{slug}.pot"
@@ -48,12 +60,15 @@ class Report:
     """What a run did, for the summary and the exit status."""
     lines: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    built: int = 0
+    unchanged: int = 0
+    skipped: int = 0
 
     def say(self, line: str) -> None:
         self.lines.append(line)
         print(line, flush=True)
 
-    def error(self, exc: EditionsError) -> None:
+    def error(self, exc: EditionsError | str) -> None:
         self.errors.append(str(exc))
         print(str(exc), file=sys.stderr, flush=True)
 
@@ -69,10 +84,23 @@ def slugs_of(project: Project, wanted: list[str] | None) -> list[str]:
 
 
 def load_manuscripts(project: Project, slugs: list[str], report: Report) -> list[Manuscript]:
+    """Parse each manuscript, through a cache keyed by its bytes: pandoc runs only for
+    manuscripts that changed."""
+    from importlib.metadata import version
+
+    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}"
     out = []
     for slug in slugs:
+        path = project.manuscripts / f"{slug}.md"
         try:
-            out.append(read(project.manuscripts / f"{slug}.md"))
+            key = hashlib.sha256(f"{salt}|{path}|".encode() + path.read_bytes()).hexdigest()
+            cached = project.cache / "manuscripts" / f"{key}.json"
+            if cached.exists():
+                out.append(Manuscript.from_json(cached.read_text(encoding="utf-8")))
+                continue
+            ms = read(path)
+            atomic_write(cached, ms.to_json().encode("utf-8"))
+            out.append(ms)
         except EditionsError as exc:
             report.error(exc)
     return out
@@ -94,12 +122,14 @@ def extract(project: Project, mss: list[Manuscript], report: Report) -> dict:
     return pots
 
 
-def update(project: Project, mss: list[Manuscript], report: Report) -> dict:
-    """Extract, then merge every template into each of its languages' catalogs; returns the templates."""
+def update(project: Project, mss: list[Manuscript], report: Report) -> tuple[dict, dict]:
+    """Extract, then merge every template into each of its languages' catalogs. Returns the
+    templates and every readable catalog by (name, tag), each parsed once."""
     pots = extract(project, mss, report)
     targets = [(ms.slug, [t for t in LANGUAGES if t != ms.lang]) for ms in mss]
     targets.append((messages.DOMAIN, [t for t in LANGUAGES if t != "en"]))
-    memories = {tag: memory_of(project, tag) for tag in LANGUAGES}
+    memories = {}
+    catalogs = {}
     for name, tags in targets:
         for tag in tags:
             path = project.po(name, tag)
@@ -108,11 +138,18 @@ def update(project: Project, mss: list[Manuscript], report: Report) -> dict:
             except EditionsError as exc:
                 report.error(exc)  # a broken catalog is left exactly as it is
                 continue
-            memory = memories[tag] if name != messages.DOMAIN else catalog.NO_MEMORY
+            if name == messages.DOMAIN:
+                memory = catalog.NO_MEMORY
+            else:
+                memory = memories.get(tag) or memories.setdefault(tag, memory_of(project, tag))
             merged = catalog.merge(old, pots[name], LANGUAGES[tag], memory, project.rel(path))
+            if old is not None and merged.__unicode__() == old.__unicode__():
+                catalogs[(name, tag)] = old  # nothing changed: no rewrite, no re-read
+                continue
             if catalog.save(merged, path):
                 report.say(f"{'updated' if old is not None else 'created'} {project.rel(path)}")
-    return pots
+            catalogs[(name, tag)] = catalog.load(path)
+    return pots, catalogs
 
 
 def memory_of(project: Project, tag: str) -> "catalog.Memory":
@@ -132,96 +169,180 @@ def memory_of(project: Project, tag: str) -> "catalog.Memory":
     return catalog.Memory.of(found)
 
 
+def context_digest(project: Project, fonts) -> str:
+    """What every edition depends on besides its own text: styles and templates, the font
+    files, and the versions of the project and its tools."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    for part in (__version__, version("pypandoc-binary"), version("weasyprint"), version("jinja2"),
+                 sys.version):
+        h.update(part.encode() + b"\0")
+    styles = project.root / "styles"
+    for path in sorted(p for p in styles.rglob("*") if p.is_file()):
+        h.update(path.relative_to(styles).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for f in fonts:
+        h.update(f"{f.family}|{f.file}|{f.weight}|{f.style}|{f.subset}".encode())
+    return h.hexdigest()
+
+
 def build(project: Project, slugs: list[str] | None = None, langs: list[str] | None = None,
-          formats: list[str] | None = None, draft: bool = False) -> Report:
-    """The default command: catalogs in step, then every publishable edition and the index."""
-    from .render import assets as assets_mod
-    from .render import epub, html, pdf
-    from .translate import edition, missing
+          formats: list[str] | None = None, draft: bool = False, jobs: int | None = None,
+          executor: str = "local", scheduler: str | None = None, runner=None) -> Report:
+    """The default command: catalogs in step, then every publishable edition whose inputs
+    changed, then the index."""
+    from . import executor as executors
 
     report = Report()
+    runner = runner or executors.make(executor, jobs, scheduler)  # workers warm up meanwhile
+    try:
+        _build(project, slugs, langs, formats or list(FORMATS), draft, runner, report)
+    finally:
+        runner.close()
+    return report
+
+
+def _build(project, slugs, langs, formats, draft, runner, report) -> None:
+    from .render import assets as assets_mod
+    from .render.edition import Job
+    from .translate import edition, missing
+
     mss = load_manuscripts(project, slugs_of(project, slugs), report)
-    pots = update(project, mss, report)
+    pots, cats = update(project, mss, report)
     langs = langs or list(LANGUAGES)
-    formats = formats or list(FORMATS)
     assets = assets_mod.build(project.root, project.dist)
     _conf, fonts = assets_mod.fonts(project.root)
-    uis = {}
+    context = context_digest(project, fonts)
+    uis = {"en": messages.UI("en", {})}
     for tag in LANGUAGES:
-        try:
-            uis[tag] = messages.ui_for(project.root, tag)
-        except EditionsError as exc:  # its editions would carry broken words: build none of them
-            report.error(exc)
-            uis[tag] = messages.UI(tag, {})
-            langs = [t for t in langs if t != tag]
+        if tag == "en":
             continue
-        gaps = [e.msgid for e in pots[messages.DOMAIN] if e.msgid not in uis[tag].table]
-        if tag != "en" and gaps and not draft and tag in langs:
-            report.say(f"skipped {tag}: {len(gaps)} of {len(pots[messages.DOMAIN])} interface words in "
-                       f"{project.rel(messages.po_path(project.root, tag))} untranslated or fuzzy "
-                       f"(build with --draft to see it)")
+        po = cats.get((messages.DOMAIN, tag))
+        problems: list[EditionsError] = []
+        table = catalog.translations(po, project.po(messages.DOMAIN, tag), problems) if po else {}
+        for exc in problems:
+            report.error(exc)
+        uis[tag] = messages.UI(tag, table)
+        gaps = [e.msgid for e in pots[messages.DOMAIN] if e.msgid not in table]
+        if po is None or (gaps and not draft and tag in langs):
+            if tag in langs:
+                report.say(f"skipped {tag}: {len(gaps)} of {len(pots[messages.DOMAIN])} interface words in "
+                           f"{project.rel(project.po(messages.DOMAIN, tag))} untranslated, fuzzy or "
+                           f"unreadable (build with --draft to see it)")
             langs = [t for t in langs if t != tag]
-    outlet = {tag: ui.gettext("Sangar") for tag, ui in uis.items()}
-    envs = {tag: html.environment(project.root, ui) for tag, ui in uis.items()}
+    outlet = tuple((tag, ui.gettext("Sangar")) for tag, ui in uis.items())
+    plan: list[Job] = []
+    digests: dict[int, str] = {}
     for ms in mss:
         tables = {}
         for tag in langs:
             if tag == ms.lang:
                 tables[tag] = None
                 continue
-            path = project.po(ms.slug, tag)
-            problems: list[EditionsError] = []
-            try:
-                tables[tag] = catalog.translations(catalog.load(path), path, problems)
-            except EditionsError as exc:
-                report.error(exc)  # its previous editions stay in dist/
-                continue
+            po = cats.get((ms.slug, tag))
+            if po is None:
+                continue  # unreadable: reported by update; its previous editions stay in dist/
+            problems = []
+            tables[tag] = catalog.translations(po, project.po(ms.slug, tag), problems)
             for exc in problems:
                 report.error(exc)
             gaps = missing(ms, tables[tag])
             if gaps and not draft:
+                report.skipped += 1
                 report.say(f"skipped {ms.slug} {tag}: {len(gaps)} of {len(ms.segments)} segments "
                            f"untranslated or fuzzy (build with --draft to see it)")
                 del tables[tag]
         published = [t for t in LANGUAGES if t in tables]
         for tag, table in tables.items():
             ed = edition(ms, tag, table, draft=draft and table is not None and bool(missing(ms, table)))
-            body = html.pandoc_html(ed)
-            others = [{"tag": o, "href": project.output(ms.slug, o, "html").name,
-                       "autonym": uis[o].gettext(LANGUAGES[o].english_name)}
-                      for o in published if o != tag]
-            page = html.page(envs[tag], ed, body, outlet, others, "../assets")
-            out_dir = project.dist / ms.slug
-            if "html" in formats:
-                _write_text(project.output(ms.slug, tag, "html"), page)
-            if "pdf" in formats:
-                pdf.write(page, out_dir, project.output(ms.slug, tag, "pdf"), [assets])
-            if "epub" in formats:
-                epub.write(project.root, ed, html.epub_body(envs[tag], ed, body, outlet), assets, fonts,
-                           project.output(ms.slug, tag, "epub"))
-            write_card(project, ed)
-            report.say(f"built {ms.slug} {tag}" + (" (draft)" if ed.draft else "") + ": "
-                       + ", ".join(project.rel(project.output(ms.slug, tag, f)) for f in formats))
-    write_index(project, mss, envs, outlet)
-    report.say(f"wrote {project.rel(project.dist / 'index.html')}")
-    return report
+            others = tuple((o, project.output(ms.slug, o, "html").name,
+                            uis[o].gettext(LANGUAGES[o].english_name)) for o in published if o != tag)
+            job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
+                      tuple(formats), tuple(fonts), str(assets))
+            digest = job.digest(context)
+            if _up_to_date(project, ed, formats, digest):
+                report.unchanged += 1
+                continue
+            digests[id(job)] = digest
+            plan.append(job)
+
+    progress = _Progress(len(plan), report)
+
+    def done(job: Job, result) -> None:
+        ed = job.edition
+        if isinstance(result, BaseException):
+            report.error(f"{project.rel(project.output(ed.slug, ed.tag, 'html'))}: error: "
+                         f"could not render: {result}")
+            return
+        for fmt, data in result.items():
+            write_if_changed(project.output(ed.slug, ed.tag, fmt), data)
+        write_card(project, ed, {fmt: digests[id(job)] for fmt in result})
+        report.built += 1
+        progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
+                         + ", ".join(project.rel(project.output(ed.slug, ed.tag, f)) for f in result))
+
+    runner.run(plan, done)
+    progress.close()
+    write_index(project, mss, uis, dict(outlet))
+    report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
+               + (f", {len(report.errors)} error(s)" if report.errors else ""))
 
 
-INDEX_ORDER = ("fa-AF", "ps-AF", "en")
+def _up_to_date(project: Project, ed, formats: list[str], digest: str) -> bool:
+    card = project.output(ed.slug, ed.tag, "json")
+    try:
+        built = json.loads(card.read_text(encoding="utf-8")).get("built", {})
+    except (FileNotFoundError, ValueError):
+        return False
+    return all(built.get(f) == digest and project.output(ed.slug, ed.tag, f).exists() for f in formats)
 
 
-def write_card(project: Project, ed) -> None:
-    """What the index says about one edition, kept beside it: the index lists what is in
-    dist/, even editions this run could not rebuild (a broken catalog keeps the old ones)."""
+class _Progress:
+    """A rich progress bar on a terminal; plain lines otherwise (CI, pipes)."""
+
+    def __init__(self, total: int, report: Report):
+        self.report = report
+        self.bar = None
+        if total > 1 and sys.stdout.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("editions", total=total)
+
+    def advance(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(line)
+            self.report.lines.append(line)
+            self.bar.advance(self.task)
+        else:
+            self.report.say(line)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def write_card(project: Project, ed, built: dict[str, str]) -> None:
+    """What the index says about one edition, and the digest each format was built from,
+    kept beside it: the index lists what is in dist/, even editions this run could not
+    rebuild (a broken catalog keeps the old ones)."""
+    path = project.output(ed.slug, ed.tag, "json")
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8")).get("built", {})
+    except (FileNotFoundError, ValueError):
+        previous = {}
     card = {"slug": ed.slug, "tag": ed.tag, "title": ed.title, "author": ed.author,
-            "date_iso": ed.date_iso, "date_text": ed.date_text, "draft": ed.draft}
-    _write_text(project.output(ed.slug, ed.tag, "json"), json.dumps(card, ensure_ascii=False, indent=1))
+            "date_iso": ed.date_iso, "date_text": ed.date_text, "draft": ed.draft,
+            "built": {**previous, **built}}
+    write_if_changed(path, json.dumps(card, ensure_ascii=False, indent=1, sort_keys=True))
 
 
-def write_index(project: Project, mss: list[Manuscript], envs, outlet) -> None:
+def write_index(project: Project, mss: list[Manuscript], uis, outlet) -> None:
     """dist/index.html: every edition on disk, one section per language, Dari first."""
     from .render import html
 
+    envs = {tag: html.environment(project.root, uis[tag]) for tag in INDEX_ORDER}
     sections = []
     for tag in INDEX_ORDER:
         items = []
@@ -234,10 +355,5 @@ def write_index(project: Project, mss: list[Manuscript], envs, outlet) -> None:
             items.append({**card, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
         if items:
             sections.append(html.index_section(envs[tag], tag, items))
-    _write_text(project.dist / "index.html", html.index_page(envs["fa-AF"], "fa-AF", outlet, sections))
-
-
-def _write_text(path: Path, text: str) -> None:
-    from .fsutil import write_if_changed
-
-    write_if_changed(path, text)
+    write_if_changed(project.dist / "index.html",
+                     html.index_page(envs["fa-AF"], "fa-AF", outlet, sections))

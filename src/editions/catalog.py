@@ -49,6 +49,8 @@ def _header(lang: Language | None, pot_date: str, revision: str | None = None,
     })
     if lang is not None:
         meta["Plural-Forms"] = lang.plural_forms
+    for key, value in old.items():  # fields an editor added (X-Generator, X-Poedit-…) stay
+        meta.setdefault(key, value)
     return meta
 
 

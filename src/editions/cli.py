@@ -20,7 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", nargs="+", choices=list(LANGUAGES), help="only these languages")
     b.add_argument("--format", nargs="+", choices=["html", "epub", "pdf"], help="only these formats")
     b.add_argument("--draft", action="store_true", help="also build incomplete translations, marked as drafts")
-    b.add_argument("--jobs", type=int, default=None, help="worker processes (reserved; builds run in order)")
+    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    b.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local process pool (default) or Dask distributed tasks")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     e = sub.add_parser("extract", help="write the POT templates")
     e.add_argument("slugs", nargs="*", metavar="SLUG")
     u = sub.add_parser("update", help="extract, then merge into every language's catalog")
@@ -87,8 +90,12 @@ def _report(b, project, command: str, args) -> int:
 
 def _run(b, project, command: str, args):
     if command == "build":
+        if getattr(args, "executor", "local") == "dask" and not args.scheduler:
+            raise UsageError("--executor dask needs --scheduler ADDRESS")
         return b.build(project, getattr(args, "slugs", None), getattr(args, "lang", None),
-                       getattr(args, "format", None), getattr(args, "draft", False))
+                       getattr(args, "format", None), getattr(args, "draft", False),
+                       getattr(args, "jobs", None), getattr(args, "executor", "local"),
+                       getattr(args, "scheduler", None))
     report = b.Report()
     mss = b.load_manuscripts(project, b.slugs_of(project, args.slugs), report)
     (b.extract if command == "extract" else b.update)(project, mss, report)

@@ -56,6 +56,20 @@ class Manuscript:
     def field(self, name: str) -> Segment | None:
         return dict(self.fields).get(name)
 
+    def to_json(self) -> str:
+        return json.dumps({"path": str(self.path), "slug": self.slug, "lang": self.lang, "kind": self.kind,
+                           "date": self.date.isoformat(),
+                           "fields": [[n, s.msgid, s.line, s.comment] for n, s in self.fields],
+                           "segments": [[s.msgid, s.line, s.comment] for s in self.segments],
+                           "skeleton": self.skeleton}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manuscript":
+        d = json.loads(text)
+        return cls(Path(d["path"]), d["slug"], d["lang"], d["kind"], dt.date.fromisoformat(d["date"]),
+                   tuple((n, Segment(m, ln, c)) for n, m, ln, c in d["fields"]),
+                   tuple(Segment(m, ln, c) for m, ln, c in d["segments"]), d["skeleton"])
+
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)

@@ -6,13 +6,12 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..fsutil import atomic_write
 from ..translate import Edition
 from .assets import Font, font_css
 
 
-def write(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Font], target: Path) -> None:
-    """One EPUB. pandoc runs with --sandbox: it reads nothing but the template and the
+def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Font]) -> bytes:
+    """One EPUB, as bytes. pandoc runs with --sandbox: it reads nothing but the template and the
     fonts named here, so no image or resource path in the content can make it fetch or
     embed a file. The sandbox refuses --css, so the house CSS travels inline."""
     import pypandoc
@@ -23,7 +22,7 @@ def write(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fon
     if re.search(r"[<&$]", css):
         raise ValueError("the EPUB's inline CSS may not contain '<', '&' or '$'")
     with tempfile.TemporaryDirectory(prefix="sangar-epub-") as tmp:
-        out = Path(tmp) / target.name
+        out = Path(tmp) / f"{edition.slug}.{edition.tag}.epub"
         args = [
             "--sandbox",
             "--template", str(root / "styles" / "templates" / "epub.xhtml"),
@@ -41,7 +40,7 @@ def write(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fon
         for f in fonts:
             args.append(f"--epub-embed-font={assets / 'fonts' / f.file}")
         pypandoc.convert_text(body, "epub3", format="html-raw_html", outputfile=str(out), extra_args=args)
-        atomic_write(target, out.read_bytes())
+        return out.read_bytes()
 
 
 def _house_css(root: Path) -> str:

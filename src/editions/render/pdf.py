@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..fsutil import atomic_write
 from .assets import fetcher
 
 
-def write(html: str, base: Path, target: Path, allowed: list[Path]) -> None:
-    """Render `html` (whose relative URLs resolve against `base`) to `target`, reading only
-    files under `allowed`."""
+def render(html: str, base: Path, allowed: list[Path], font_config=None) -> bytes:
+    """`html` (relative URLs resolve against `base`) as PDF bytes, reading only files under
+    `allowed`."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(allowed),
                     media_type="print")
-    atomic_write(target, document.write_pdf(pdf_variant=None, uncompressed_pdf=False))
+    return document.write_pdf(font_config=font_config)
