@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,62 +112,90 @@ def extract(project: Project, mss: list[Manuscript], report: Report) -> dict:
     pots = {}
     for ms in mss:
         pot = catalog.template_for(ms, project.root)
-        if catalog.save_template(pot, project.pot(ms.slug)):
+        if catalog.save_template(pot, project.pot(ms.slug), project.cache / "templates"):
             report.say(f"wrote {project.rel(project.pot(ms.slug))}")
         pots[ms.slug] = pot
     ui = messages.template(project.root)
     path = project.translations / f"{messages.DOMAIN}.pot"
-    if catalog.save_template(ui, path):
+    if catalog.save_template(ui, path, project.cache / "templates"):
         report.say(f"wrote {project.rel(path)}")
     pots[messages.DOMAIN] = ui
     return pots
 
 
+@dataclass(frozen=True)
+class Published:
+    """What readers may see of one catalog: msgid → msgstr, and the entries held back."""
+    table: dict
+    problems: tuple
+
+
 def update(project: Project, mss: list[Manuscript], report: Report) -> tuple[dict, dict]:
     """Extract, then merge every template into each of its languages' catalogs. Returns the
-    templates and every readable catalog by (name, tag), each parsed once."""
+    templates and, for every readable catalog, what it publishes. Languages are
+    independent (each has its own translation memory): they are merged in parallel."""
+    import multiprocessing
+
     pots = extract(project, mss, report)
-    targets = [(ms.slug, [t for t in LANGUAGES if t != ms.lang]) for ms in mss]
-    targets.append((messages.DOMAIN, [t for t in LANGUAGES if t != "en"]))
-    memories = {}
-    catalogs = {}
-    for name, tags in targets:
-        for tag in tags:
-            path = project.po(name, tag)
-            try:
-                old = catalog.load(path) if path.exists() else None
-            except EditionsError as exc:
-                report.error(exc)  # a broken catalog is left exactly as it is
-                continue
-            if name == messages.DOMAIN:
-                memory = catalog.NO_MEMORY
-            else:
-                memory = memories.get(tag) or memories.setdefault(tag, memory_of(project, tag))
-            merged = catalog.merge(old, pots[name], LANGUAGES[tag], memory, project.rel(path))
-            if old is not None and merged.__unicode__() == old.__unicode__():
-                catalogs[(name, tag)] = old  # nothing changed: no rewrite, no re-read
-                continue
-            if catalog.save(merged, path):
-                report.say(f"{'updated' if old is not None else 'created'} {project.rel(path)}")
-            catalogs[(name, tag)] = catalog.load(path)
-    return pots, catalogs
+    names = [(ms.slug, ms.lang) for ms in mss] + [(messages.DOMAIN, "en")]
+    work = [(project, {n: pots[n] for n, src in names if src != tag}, tag) for tag in LANGUAGES
+            if any(src != tag for _, src in names)]
+    if len(work) > 1 and (os.cpu_count() or 1) > 1:
+        with multiprocessing.get_context("fork").Pool(min(len(work), os.cpu_count() or 1)) as pool:
+            results = pool.map(_update_language, work)
+    else:
+        results = [_update_language(w) for w in work]
+    published: dict = {}
+    for lines, errors, found in results:
+        for line in lines:
+            report.say(line)
+        for exc in errors:
+            report.error(exc)
+        published.update(found)
+    return pots, published
 
 
-def memory_of(project: Project, tag: str) -> "catalog.Memory":
-    """Every article catalog of a language, as translation memory (unreadable ones skipped:
-    they are reported where they are merged)."""
-    import polib
+def _update_language(work) -> tuple[list[str], list[EditionsError], dict]:
+    """Load, merge and write every catalog of one language."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    folder = project.translations / LANGUAGES[tag].gettext / "LC_MESSAGES"
-    found = []
-    for path in sorted(folder.glob("*.po")):
-        if path.stem == messages.DOMAIN:
-            continue
+    project, pots, tag = work
+    valid = project.cache / "valid"
+    lines: list[str] = []
+    errors: list[EditionsError] = []
+    olds: dict = {}
+    for name in pots:
+        path = project.po(name, tag)
         try:
-            found.append((project.rel(path), polib.pofile(str(path))))
-        except (OSError, ValueError):
-            continue
-    return catalog.Memory.of(found)
+            olds[name] = catalog.load(path, valid) if path.exists() else None
+        except EditionsError as exc:
+            errors.append(exc)  # a broken catalog is left exactly as it is
+    memory = catalog.Memory.of([(project.rel(project.po(name, tag)), po) for name, po in olds.items()
+                                if po is not None and name != messages.DOMAIN])
+    found: dict = {}
+    writes = []
+    for name, old in olds.items():
+        path = project.po(name, tag)
+        merged = catalog.merge(old, pots[name], LANGUAGES[tag],
+                               catalog.NO_MEMORY if name == messages.DOMAIN else memory, project.rel(path))
+        unchanged = old is not None and catalog.same(merged, old)
+        if not unchanged:
+            writes.append((merged, path, old is None))
+        problems: list[EditionsError] = []
+        table = catalog.translations(old if unchanged else merged, path, problems)
+        found[(name, tag)] = Published(table, tuple(problems))
+    # GNU layout comes from msgcat, a process per catalog: run several at once.
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
+        written = list(pool.map(lambda w: catalog.save(w[0], w[1], valid), writes))
+    for (_, path, created), wrote in zip(writes, written):
+        if wrote:
+            lines.append(f"{'created' if created else 'updated'} {project.rel(path)}")
+    for key, pub in found.items():  # a held-back entry of a merged catalog gets its line now
+        if any(p.line is None for p in pub.problems):
+            problems = []
+            catalog.translations(catalog.load(project.po(*key), valid), project.po(*key), problems)
+            found[key] = Published(pub.table, tuple(problems))
+    return lines, errors, found
 
 
 def context_digest(project: Project, fonts) -> str:
@@ -194,11 +223,13 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
     from . import executor as executors
 
     report = Report()
+    own = runner is None
     runner = runner or executors.make(executor, jobs, scheduler)  # workers warm up meanwhile
     try:
         _build(project, slugs, langs, formats or list(FORMATS), draft, runner, report)
     finally:
-        runner.close()
+        if own:
+            runner.close()
     return report
 
 
@@ -218,9 +249,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
         if tag == "en":
             continue
         po = cats.get((messages.DOMAIN, tag))
-        problems: list[EditionsError] = []
-        table = catalog.translations(po, project.po(messages.DOMAIN, tag), problems) if po else {}
-        for exc in problems:
+        table = po.table if po else {}
+        for exc in po.problems if po else ():
             report.error(exc)
         uis[tag] = messages.UI(tag, table)
         gaps = [e.msgid for e in pots[messages.DOMAIN] if e.msgid not in table]
@@ -242,9 +272,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             po = cats.get((ms.slug, tag))
             if po is None:
                 continue  # unreadable: reported by update; its previous editions stay in dist/
-            problems = []
-            tables[tag] = catalog.translations(po, project.po(ms.slug, tag), problems)
-            for exc in problems:
+            tables[tag] = po.table
+            for exc in po.problems:
                 report.error(exc)
             gaps = missing(ms, tables[tag])
             if gaps and not draft:

@@ -6,6 +6,7 @@ polib reads and writes; the merge is ours because polib has none and Babel's los
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 import polib
 
 from .errors import EditionsError
-from .fsutil import write_if_changed
+from .fsutil import atomic_write, write_if_changed
 from .locale import Language
 from .manuscript import Manuscript
 
@@ -79,8 +80,9 @@ def template_for(ms: Manuscript, root: Path) -> polib.POFile:
 MAX_BYTES = 20 * 1024 * 1024  # an article's catalog is a few hundred KB at most
 
 
-def load(path: Path) -> polib.POFile:
-    """Read a PO/POT file; a syntax error becomes an EditionsError naming the line."""
+def load(path: Path, valid: Path | None = None) -> polib.POFile:
+    """Read a PO/POT file; a syntax error becomes an EditionsError naming the line.
+    `valid` is a folder of markers for contents msgfmt already accepted (or we wrote)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -100,7 +102,11 @@ def load(path: Path) -> polib.POFile:
     if charset and charset.group(1).upper() != "UTF-8":
         line = text[: charset.start()].count("\n") + 1
         raise EditionsError(path, line, f"the header declares charset={charset.group(1)}; catalogs are UTF-8")
-    _msgfmt_check(path)
+    marker = valid / hashlib.sha256(raw).hexdigest() if valid is not None else None
+    if marker is None or not marker.exists():
+        scan(text, path)
+        if marker is None:
+            _msgfmt_check(path)
     try:
         po = polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as exc:
@@ -114,9 +120,30 @@ def load(path: Path) -> polib.POFile:
     return po
 
 
+_LINE = re.compile(r'(?:#[~|] ?)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?'
+                   r'"((?:[^"\\]|\\.)*)"[ \t]*')
+_ESCAPE = re.compile(r'\\(?:[abfnrtv\\"\'?]|[0-7]{1,3}|x[0-9A-Fa-f]+)')
+_KEYWORD = re.compile(r"(?:#[~|] ?)?(?:msgctxt|msgid|msgid_plural|msgstr)\b")
+
+
+def scan(text: str, path: Path) -> None:
+    """The mistakes polib reads silently wrong, found in one pass with their line: an
+    unterminated string (a writer killed mid-save leaves one), a bad escape, a keyword
+    without its string. GNU msgfmt finds these too; this costs no process."""
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("#") and not _KEYWORD.match(stripped)
+                            and not stripped.startswith(('#~ "', '#| "', '#~"', '#|"'))):
+            continue
+        m = _LINE.fullmatch(stripped)
+        if m is None:
+            raise EditionsError(path, number, "invalid catalog: unterminated string or stray text")
+        if _ESCAPE.sub("", m.group(1)).count("\\"):
+            raise EditionsError(path, number, "invalid catalog: invalid escape sequence")
+
+
 def _msgfmt_check(path: Path) -> None:
-    """polib reads some broken files silently wrong (an unterminated string loses a letter,
-    a file cut off mid-save parses): GNU msgfmt rejects them with a line, so ask it first."""
+    """GNU msgfmt's own checks (used where we have not vetted the exact bytes before)."""
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         return
@@ -246,10 +273,14 @@ def serialize(po: polib.POFile) -> str:
     """The file's text as GNU gettext lays it out (polib wraps differently), so that a
     catalog re-saved by msgcat, msgmerge or Poedit and then updated shows no diff beyond
     real changes. Without GNU gettext, polib's own layout."""
-    text = po.__unicode__()
     msgcat = shutil.which("msgcat")
     if msgcat is None:
-        return text
+        return po.__unicode__()
+    width, po.wrapwidth = po.wrapwidth, 0  # polib's own wrapping is slow and msgcat redoes it
+    try:
+        text = po.__unicode__()
+    finally:
+        po.wrapwidth = width
     run = subprocess.run([msgcat, "--force-po", "-o", "-", "-"], input=text, capture_output=True,
                          text=True, encoding="utf-8")
     if run.returncode != 0:
@@ -257,24 +288,58 @@ def serialize(po: polib.POFile) -> str:
     return run.stdout
 
 
-def save_template(pot: polib.POFile, path: Path) -> bool:
-    """Write a POT unless only its creation date would change; True if written."""
+def digest(po: polib.POFile) -> str:
+    """A fingerprint of what a catalog says, dates aside."""
+    meta = {k: v for k, v in po.metadata.items() if k not in ("POT-Creation-Date", "PO-Revision-Date")}
+    return hashlib.sha256(repr((meta, po.header, [_key(e) for e in po])).encode("utf-8")).hexdigest()
+
+
+def save_template(pot: polib.POFile, path: Path, cache: Path | None = None) -> bool:
+    """Write a POT unless only its creation date would change; True if written. `cache`
+    remembers each template's fingerprint, so an unchanged one is not even read."""
+    stamp = cache / f"{path.name}.sha256" if cache is not None else None
+    fingerprint = digest(pot)
+    if stamp is not None and path.exists() and stamp.exists():
+        known, _, date = stamp.read_text().partition("\n")
+        if known == fingerprint:
+            pot.metadata["POT-Creation-Date"] = date
+            return False
+    written = _save_template(pot, path)
+    if stamp is not None:
+        atomic_write(stamp, f"{fingerprint}\n{pot.metadata['POT-Creation-Date']}".encode(), durable=False)
+    return written
+
+
+def _save_template(pot: polib.POFile, path: Path) -> bool:
     try:
-        current = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
+        current = polib.pofile(str(path)) if path.exists() else None
+    except (OSError, ValueError):
         current = None
-    m = re.search(r'^"POT-Creation-Date: ([^"\\]*)\\n"$', current or "", re.M)
-    if m:
-        pot.metadata["POT-Creation-Date"] = m.group(1)
-        if serialize(pot) == current:
+    if current is not None:
+        pot.metadata["POT-Creation-Date"] = current.metadata.get("POT-Creation-Date", "")
+        if same(pot, current):
             return False
     pot.metadata["POT-Creation-Date"] = now()
     return write_if_changed(path, serialize(pot))
 
 
-def save(po: polib.POFile, path: Path) -> bool:
+def save(po: polib.POFile, path: Path, valid: Path | None = None) -> bool:
     """Write a catalog atomically if its content changed; True if written."""
-    return write_if_changed(path, serialize(po))
+    text = serialize(po)
+    if valid is not None:  # msgcat has just read it: no need for msgfmt next time
+        atomic_write(valid / hashlib.sha256(text.encode("utf-8")).hexdigest(), b"", durable=False)
+    return write_if_changed(path, text)
+
+
+def same(a: polib.POFile, b: polib.POFile) -> bool:
+    """Whether two catalogs say the same thing (layout aside): cheaper than writing them out."""
+    return a.metadata == b.metadata and a.header == b.header and [_key(e) for e in a] == [_key(e) for e in b]
+
+
+def _key(e: polib.POEntry) -> tuple:
+    return (e.msgctxt, e.msgid, e.msgid_plural, e.msgstr, tuple(sorted(e.msgstr_plural.items())), e.obsolete,
+            tuple(e.flags), e.comment, e.tcomment, tuple(e.occurrences), e.previous_msgctxt,
+            e.previous_msgid, e.previous_msgid_plural)
 
 
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -291,8 +356,18 @@ def translations(po: polib.POFile, path: Path | None = None,
             continue
         if BIDI_CONTROLS.search(e.msgstr):
             if problems is not None:
-                problems.append(EditionsError(path, e.linenum, "bidirectional control character "
+                line = getattr(e, "linenum", None)  # None for a catalog merged in memory
+                problems.append(EditionsError(path, line, "bidirectional control character "
                                               "(U+202A–202E, U+2066–2069) in msgstr: entry not published"))
+            continue
+        if "python-format" in e.flags and set(_NAMED.findall(e.msgid)) != set(_NAMED.findall(e.msgstr)):
+            if problems is not None:
+                problems.append(EditionsError(path, getattr(e, "linenum", None),
+                                              f"placeholders {sorted(set(_NAMED.findall(e.msgid)))} of the "
+                                              "source are not all in the translation: entry not published"))
             continue
         table[unicodedata.normalize("NFC", e.msgid)] = unicodedata.normalize("NFC", e.msgstr)
     return table
+
+
+_NAMED = re.compile(r"%\([A-Za-z_]\w*\)[sd]")

@@ -38,6 +38,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    runner = None
+    if (args.command or "build") == "build" and getattr(args, "executor", "local") == "local":
+        from .executor import Local
+
+        runner = Local(getattr(args, "jobs", None))  # before the imports below: workers warm up now
+    try:
+        return _main(args, runner)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _main(args, runner) -> int:
     from . import build as b
 
     project = b.Project(args.root.resolve())
@@ -48,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if command in ("status", "check"):  # read-only: no lock, no heavy imports
             return _report(b, project, command, args)
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            report = _run(b, project, command, args)
+            report = _run(b, project, command, args, runner)
     except UsageError as exc:
         print(f"make-editions: error: {exc}", file=sys.stderr)
         return 2
@@ -88,14 +101,14 @@ def _report(b, project, command: str, args) -> int:
     return 1 if errors else 0
 
 
-def _run(b, project, command: str, args):
+def _run(b, project, command: str, args, runner=None):
     if command == "build":
         if getattr(args, "executor", "local") == "dask" and not args.scheduler:
             raise UsageError("--executor dask needs --scheduler ADDRESS")
         return b.build(project, getattr(args, "slugs", None), getattr(args, "lang", None),
                        getattr(args, "format", None), getattr(args, "draft", False),
                        getattr(args, "jobs", None), getattr(args, "executor", "local"),
-                       getattr(args, "scheduler", None))
+                       getattr(args, "scheduler", None), runner)
     report = b.Report()
     mss = b.load_manuscripts(project, b.slugs_of(project, args.slugs), report)
     (b.extract if command == "extract" else b.update)(project, mss, report)

@@ -13,6 +13,9 @@ class EditionsError(Exception):
         self.line = line
         self.message = message
 
+    def __reduce__(self):  # picklable across worker processes
+        return (type(self), (self.path, self.line, self.message))
+
     def __str__(self) -> str:
         where = self.path or "make-editions"
         if self.line:

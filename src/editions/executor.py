@@ -3,47 +3,107 @@ worker per core), or as Dask distributed tasks on a cluster."""
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable
+import queue
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from .render.edition import Job, render, warm
+if TYPE_CHECKING:
+    from .render.edition import Job
+
 
 
 class Local:
-    """A process pool started at once, so that each worker's WeasyPrint import overlaps the
-    parent's parsing and catalog work; if there turns out to be nothing to render, the
-    workers are terminated mid-import and a no-op run stays instant. With one worker (or
-    one job) editions render in this process."""
+    """Local rendering. With one worker, everything runs here in order. With N workers, a
+    pool of N-1 processes renders PDFs — started at once, so each WeasyPrint import
+    overlaps our parsing and catalog work, and terminated mid-import when there turns out
+    to be nothing to render — while this process writes the HTML pages and runs pandoc for
+    the EPUBs in threads (pandoc is a process of its own, so those threads mostly wait)."""
 
     def __init__(self, workers: int | None):
         import multiprocessing
 
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.pool = multiprocessing.Pool(self.workers, initializer=warm) if self.workers > 1 else None
+        self.pool = multiprocessing.Pool(self.workers - 1, initializer=_warm) if self.workers > 1 else None
         self.used = False
 
     def run(self, jobs: list[Job], done: Callable[[Job, dict | BaseException], None]) -> None:
         if not jobs:
             return
         self.used = True
-        if self.pool is None or len(jobs) == 1:
+        if self.pool is None:
             for job in jobs:
                 done(job, _safely(job))
             return
-        for i, result in self.pool.imap_unordered(_numbered, list(enumerate(jobs))):
-            done(jobs[i], result)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .render.edition import pdf_base, prepare, render_pdf
+
+        results: queue.Queue = queue.Queue()
+        pending: dict[int, tuple[Job, dict, set]] = {}
+
+        def finish(i: int, fmt: str, data) -> None:
+            results.put((i, fmt, data))
+
+        with ThreadPoolExecutor(max(1, self.workers // 2)) as threads:
+            for i, job in enumerate(jobs):
+                try:
+                    page, epub_body = prepare(job)
+                except Exception as exc:  # noqa: BLE001 - reported for this edition only
+                    done(job, exc)
+                    continue
+                pending[i] = (job, {}, set(job.formats))
+                if "html" in job.formats:
+                    finish(i, "html", page.encode("utf-8"))
+                if "pdf" in job.formats:
+                    self.pool.apply_async(render_pdf, (page, pdf_base(job), job.assets),
+                                          callback=lambda data, i=i: finish(i, "pdf", data),
+                                          error_callback=lambda exc, i=i: finish(i, "pdf", exc))
+                if "epub" in job.formats:
+                    threads.submit(_epub, job, epub_body, i, finish)
+                _drain(results, pending, done, block=False)
+            while pending:
+                _drain(results, pending, done, block=True)
 
     def close(self) -> None:
         if self.pool is None:
             return
+        pool, self.pool = self.pool, None
         if self.used:
-            self.pool.close()
+            pool.close()
         else:
-            self.pool.terminate()
-        self.pool.join()
+            pool.terminate()
+        pool.join()
 
 
-def _numbered(item: tuple[int, Job]) -> tuple[int, dict | BaseException]:
-    return item[0], _safely(item[1])
+def _warm() -> None:
+    from .render.edition import warm
+
+    warm()
+
+
+def _epub(job: "Job", epub_body: str, i: int, finish) -> None:
+    from .render.edition import render_epub
+
+    try:
+        finish(i, "epub", render_epub(job, epub_body))
+    except Exception as exc:  # noqa: BLE001
+        finish(i, "epub", exc)
+
+
+def _drain(results: queue.Queue, pending: dict, done, block: bool) -> None:
+    """Hand each edition on as soon as all its formats are in (memory stays flat)."""
+    while True:
+        try:
+            i, fmt, data = results.get(block=block)
+        except queue.Empty:
+            return
+        block = False
+        job, outputs, remaining = pending[i]
+        outputs[fmt] = data
+        remaining.discard(fmt)
+        if not remaining:
+            del pending[i]
+            failure = next((d for d in outputs.values() if isinstance(d, BaseException)), None)
+            done(job, failure if failure is not None else outputs)
 
 
 class Dask:
@@ -69,7 +129,9 @@ class Dask:
             self.client.close()
 
 
-def _safely(job: Job) -> dict | BaseException:
+def _safely(job: "Job") -> "dict | BaseException":
+    from .render.edition import render
+
     try:
         return render(job)
     except Exception as exc:  # reported per edition; the others still build

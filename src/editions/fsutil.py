@@ -20,15 +20,17 @@ def write_if_changed(path: Path, data: bytes | str) -> bool:
     return True
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, fsync, then os.replace: readers see old or new, never half."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write to a temp file beside `path`, then os.replace: readers see old or new, never
+    half. `durable` also fsyncs, for files a power cut must not lose (not for caches)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

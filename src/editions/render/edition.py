@@ -53,23 +53,42 @@ def _environment(root: str, tag: str, ui: tuple):
     return html.environment(Path(root), UI(tag, dict(ui)))
 
 
-def render(job: Job) -> dict[str, bytes]:
-    """The edition's files as bytes, by format; the caller writes them."""
-    from . import epub, html, pdf
+def prepare(job: Job) -> tuple[str, str]:
+    """The HTML page and the EPUB's content document (one pandoc run for the body)."""
+    from . import html
 
     ed = job.edition
     env = _environment(job.root, ed.tag, job.ui)
     outlet = dict(job.outlet)
     body = html.pandoc_html(ed)
     others = [{"tag": t, "href": href, "autonym": name} for t, href, name in job.others]
-    page = html.page(env, ed, body, outlet, others, "../assets")
+    return html.page(env, ed, body, outlet, others, "../assets"), html.epub_body(env, ed, body, outlet)
+
+
+def render_pdf(page: str, base: str, assets: str) -> bytes:
+    from . import pdf
+
+    return pdf.render(page, Path(base), [Path(assets)], _font_config())
+
+
+def render_epub(job: Job, epub_body: str) -> bytes:
+    from . import epub
+
+    return epub.render(Path(job.root), job.edition, epub_body, Path(job.assets), list(job.fonts))
+
+
+def pdf_base(job: Job) -> str:
+    return str(Path(job.root) / "dist" / job.edition.slug)
+
+
+def render(job: Job) -> dict[str, bytes]:
+    """The edition's files as bytes, by format; the caller writes them."""
+    page, epub_body = prepare(job)
     out: dict[str, bytes] = {}
     if "html" in job.formats:
         out["html"] = page.encode("utf-8")
     if "pdf" in job.formats:
-        base = Path(job.root) / "dist" / ed.slug
-        out["pdf"] = pdf.render(page, base, [Path(job.assets)], _font_config())
+        out["pdf"] = render_pdf(page, pdf_base(job), job.assets)
     if "epub" in job.formats:
-        out["epub"] = epub.render(Path(job.root), ed, html.epub_body(env, ed, body, outlet),
-                                  Path(job.assets), list(job.fonts))
+        out["epub"] = render_epub(job, epub_body)
     return out

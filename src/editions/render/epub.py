@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..translate import Edition
-from .assets import Font, font_css
+from .assets import Font, font_css, fonts_for
 
 
 def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Font]) -> bytes:
@@ -16,6 +16,7 @@ def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fo
     embed a file. The sandbox refuses --css, so the house CSS travels inline."""
     import pypandoc
 
+    fonts = fonts_for(fonts, edition.dir)
     house = _house_css(root)
     css = font_css(fonts, prefix="../fonts/") + house  # chapters live in EPUB/text/
     css_nav = font_css(fonts, prefix="fonts/") + house  # nav.xhtml in EPUB/

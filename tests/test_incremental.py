@@ -1,0 +1,115 @@
+"""What is and is not rebuilt after each kind of change (no timings), and the Dask engine."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+from conftest import SLUG, copy_project
+from editions.build import Project, build
+from editions.executor import Dask, Local
+
+LANGS = ("en", "fa-AF", "ps-AF")
+
+
+def stamps(root: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (root / "dist" / SLUG).iterdir()}
+
+
+def run(root: Path, **kw):
+    return build(Project(root), runner=Local(1), **kw)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("inc"))
+    report = run(root)
+    assert report.built == 3 and not report.errors
+    return root
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {name for name in after if before.get(name) != after[name]}
+
+
+def test_nothing_changed_nothing_rebuilt(built):
+    before = stamps(built)
+    report = run(built)
+    assert (report.built, report.unchanged) == (0, 3)
+    assert stamps(built) == before
+
+
+def test_one_catalog_rebuilds_only_its_language(built):
+    before = stamps(built)
+    path = Project(built).po(SLUG, "ps-AF")
+    po = polib.pofile(str(path))
+    po[5].msgstr += " "  # a translator's fix
+    po[5].msgstr = po[5].msgstr.strip() + "!"
+    po.save(str(path))
+    report = run(built)
+    assert (report.built, report.unchanged) == (1, 2)
+    assert changed(before, stamps(built)) <= {f"{SLUG}.ps-AF.{f}" for f in ("html", "pdf", "epub", "json")}
+    assert f"{SLUG}.ps-AF.pdf" in changed(before, stamps(built))
+
+
+def test_a_style_change_rebuilds_every_edition(built):
+    css = built / "styles" / "print.css"
+    css.write_text(css.read_text() + "\n/* tweak */\n")
+    assert run(built).built == 3
+
+
+def test_a_ui_word_rebuilds_its_language(built):
+    path = Project(built).po("messages", "fa-AF")
+    po = polib.pofile(str(path))
+    po.find("Download PDF").msgstr = "دریافت PDF"
+    po.save(str(path))
+    report = run(built)
+    assert report.built == 1
+    assert "دریافت PDF" in (built / "dist" / SLUG / f"{SLUG}.fa-AF.html").read_text()
+
+
+def test_a_missing_output_is_rebuilt_and_formats_are_tracked_one_by_one(built):
+    (built / "dist" / SLUG / f"{SLUG}.en.pdf").unlink()
+    assert run(built).built == 1
+    assert (built / "dist" / SLUG / f"{SLUG}.en.pdf").exists()
+    html_only = built / "dist" / SLUG / f"{SLUG}.en.html"
+    before = html_only.stat().st_mtime_ns
+    (built / "manuscripts" / f"{SLUG}.md").write_text(
+        (built / "manuscripts" / f"{SLUG}.md").read_text().replace("date: 2026-11-24", "date: 2026-11-25"))
+    report = run(built, formats=["html"])
+    assert report.built == 3  # the date shows in every edition
+    assert html_only.stat().st_mtime_ns != before
+    assert run(built, formats=["html"]).built == 0
+    assert run(built).built == 3  # PDFs and EPUBs were built from the old date: now they follow
+
+
+def test_parallel_build_matches_a_serial_one(tmp_path):
+    a, b = copy_project(tmp_path / "a"), copy_project(tmp_path / "b")
+    assert build(Project(a), runner=Local(1), formats=["html", "epub"]).built == 3
+    assert build(Project(b), runner=Local(2), formats=["html", "epub"]).built == 3
+    for tag in LANGS:
+        name = f"{SLUG}.{tag}.html"
+        assert (a / "dist" / SLUG / name).read_bytes() == (b / "dist" / SLUG / name).read_bytes()
+
+
+def test_dask_engine_on_a_local_cluster(tmp_path):
+    from distributed import Client, LocalCluster
+
+    root = copy_project(tmp_path / "p")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            report = build(Project(root), runner=Dask(None, client))
+        assert report.built == 3 and not report.errors
+        for tag in LANGS:
+            for fmt in ("html", "pdf", "epub"):
+                assert (root / "dist" / SLUG / f"{SLUG}.{tag}.{fmt}").stat().st_size > 1000
+        # the command line, pointed at the same scheduler
+        (root / "styles" / "print.css").write_text((root / "styles" / "print.css").read_text() + "\n")
+        done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "build",
+                               "--executor", "dask", "--scheduler", cluster.scheduler_address],
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "editions: 3 built" in done.stdout
