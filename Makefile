@@ -6,18 +6,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Fonts for the editions, PDF tools for the tests, gettext for catalog checks,
 # HarfBuzz's subsetter so WeasyPrint does not fall back to fontTools (1.4x slower),
-# Java + epubcheck to validate EPUBs.
+# Java + epubcheck to validate EPUBs, Chromium and Node (npm) for the browser tests.
 SYSTEM_PACKAGES := fonts-noto-core poppler-utils gettext libharfbuzz-subset0 \
-	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck
+	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck chromium
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: setup system-packages editions test bench clean
 .DEFAULT_GOAL := editions
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed $(AXE)
 
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		if command -v apt-get >/dev/null; then \
 			sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -36,6 +38,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
+
+# axe-core (accessibility rules) for the browser tests, from the npm registry.
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1
 
 editions: setup
 	$(BIN)/make-editions

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,6 +245,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     assets = assets_mod.build(project.root, project.dist)
     _conf, fonts = assets_mod.fonts(project.root)
     context = context_digest(project, fonts)
+    base_url = site_base_url(project)
     uis = {"en": messages.UI("en", {})}
     for tag in LANGUAGES:
         if tag == "en":
@@ -287,7 +289,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             others = tuple((o, project.output(ms.slug, o, "html").name,
                             uis[o].gettext(LANGUAGES[o].english_name)) for o in published if o != tag)
             job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
-                      tuple(formats), tuple(fonts), str(assets))
+                      tuple(formats), tuple(fonts), str(assets), base_url)
             digest = job.digest(context)
             if _up_to_date(project, ed, formats, digest):
                 report.unchanged += 1
@@ -315,6 +317,19 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     write_index(project, mss, uis, dict(outlet))
     report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
                + (f", {len(report.errors)} error(s)" if report.errors else ""))
+
+
+def site_base_url(project: Project) -> str:
+    """styles/site.toml's base_url: empty, or an http(s) URL ending in '/'."""
+    import tomllib
+
+    path = project.root / "styles" / "site.toml"
+    if not path.exists():
+        return ""
+    url = tomllib.loads(path.read_text(encoding="utf-8")).get("base_url", "")
+    if url and not re.fullmatch(r"https?://[^\s\"'<>]+/", url):
+        raise EditionsError(path, None, f"base_url {url!r} must be an http(s) URL ending in '/'")
+    return url
 
 
 def _up_to_date(project: Project, ed, formats: list[str], digest: str) -> bool:
@@ -368,11 +383,14 @@ def write_card(project: Project, ed, built: dict[str, str]) -> None:
 
 
 def write_index(project: Project, mss: list[Manuscript], uis, outlet) -> None:
-    """dist/index.html: every edition on disk, one section per language, Dari first."""
+    """dist/index.html: every edition on disk, one section per language, Dari first, with
+    download sizes in each language's digits."""
+    from .locale import digits
     from .render import html
 
     envs = {tag: html.environment(project.root, uis[tag]) for tag in INDEX_ORDER}
     sections = []
+    present = []
     for tag in INDEX_ORDER:
         items = []
         for ms in sorted(mss, key=lambda m: (m.date, m.slug), reverse=True):
@@ -381,8 +399,12 @@ def write_index(project: Project, mss: list[Manuscript], uis, outlet) -> None:
                 continue
             card = json.loads(card_path.read_text(encoding="utf-8"))
             base = f"{ms.slug}/{ms.slug}.{tag}"
-            items.append({**card, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
+            sizes = {f"{fmt}_kb": digits(str(max(1, round(project.output(ms.slug, tag, fmt).stat().st_size / 1024)))
+                                         if project.output(ms.slug, tag, fmt).exists() else "–", tag)
+                     for fmt in ("pdf", "epub")}
+            items.append({**card, **sizes, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
         if items:
             sections.append(html.index_section(envs[tag], tag, items))
+            present.append((tag, uis[tag].gettext(LANGUAGES[tag].english_name)))
     write_if_changed(project.dist / "index.html",
-                     html.index_page(envs["fa-AF"], "fa-AF", outlet, sections))
+                     html.index_page(envs["fa-AF"], "fa-AF", outlet, sections, present))

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="translated / fuzzy / untranslated / obsolete per article and language")
     s.add_argument("slugs", nargs="*", metavar="SLUG")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    v = sub.add_parser("serve", help="preview dist/ on 127.0.0.1, rebuilding and reloading on changes")
+    v.add_argument("--port", type=int, default=8000)
     c = sub.add_parser("check", help="quality checks on catalogs and manuscripts (exit 1 on errors)")
     c.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     return p
@@ -60,6 +62,8 @@ def _main(args, runner) -> int:
         command = args.command or "build"
         if command in ("status", "check"):  # read-only: no lock, no heavy imports
             return _report(b, project, command, args)
+        if command == "serve":
+            return _serve(b, project, args.port)
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
             report = _run(b, project, command, args, runner)
     except UsageError as exc:
@@ -99,6 +103,37 @@ def _report(b, project, command: str, args) -> int:
     warnings = len(findings) - errors
     print(f"checked {len(files)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if errors else 0
+
+
+def _serve(b, project, port: int) -> int:
+    import threading
+
+    from . import serve
+
+    def rebuild() -> None:
+        with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
+            report = b.build(project)
+        if report.errors:
+            print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
+
+    rebuild()
+    state = serve.State()
+    stop = threading.Event()
+    threading.Thread(target=serve.watch, args=(project.root, rebuild, state, stop), daemon=True).start()
+    try:
+        httpd = serve.server(project.dist, port, state)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    print(f"serving {project.rel(project.dist)}/ at http://127.0.0.1:{httpd.server_port}/ "
+          "(rebuilds on changes; Ctrl-C stops)", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        httpd.server_close()
+    return 0
 
 
 def _run(b, project, command: str, args, runner=None):

@@ -24,6 +24,7 @@ class Edition:
     date_text: str
     draft: bool
     document: str  # pandoc JSON of the article body, translated
+    summary: str = ""  # the first paragraph, shortened: page description and social cards
 
 
 def missing(ms: Manuscript, table: dict[str, str]) -> list[str]:
@@ -63,7 +64,16 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
         title=field("title"), author=field("author"), author_role=field("author_role"),
         credit=field("credit"), date_iso=ms.date.isoformat(), date_text=format_date(ms.date, tag),
         draft=draft, document=json.dumps(doc, ensure_ascii=False),
+        summary=_summary(next((inline.plain(text(seg.msgid)) for seg in ms.segments[len(ms.fields):]
+                               if seg.comment == "paragraph"), "")),
     )
+
+
+def _summary(text: str, limit: int = 200) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip("،,;؛:") + "…"
 
 
 def _inlines(msgid: str, text, tag: str) -> list[dict]:

@@ -13,7 +13,7 @@ from ..errors import EditionsError
 from ..fsutil import atomic_write, write_if_changed
 
 ASSETS = "assets"
-STYLESHEETS = ("sangar.css", "print.css")
+STYLESHEETS = ("sangar.css", "print.css", "favicon.svg")
 LATIN = ("U+0000-024F,U+0300-036F,U+1E00-1EFF,U+2000-206F,U+20A0-20CF,U+2100-214F,U+2190-21FF,"
          "U+2212,U+FB00-FB06")
 

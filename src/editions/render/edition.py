@@ -24,10 +24,11 @@ class Job:
     formats: tuple
     fonts: tuple[Font, ...]
     assets: str        # dist/assets
+    base_url: str = ""  # where dist/ is published (styles/site.toml), "" for relative links
 
     def digest(self, context: str) -> str:
         """Everything the edition depends on; `context` covers styles, fonts and versions."""
-        data = [context, asdict(self.edition), self.ui, self.outlet, self.others]
+        data = [context, asdict(self.edition), self.ui, self.outlet, self.others, self.base_url]
         return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -62,7 +63,8 @@ def prepare(job: Job) -> tuple[str, str]:
     outlet = dict(job.outlet)
     body = html.pandoc_html(ed)
     others = [{"tag": t, "href": href, "autonym": name} for t, href, name in job.others]
-    return html.page(env, ed, body, outlet, others, "../assets"), html.epub_body(env, ed, body, outlet)
+    return (html.page(env, ed, body, outlet, others, "../assets", job.base_url),
+            html.epub_body(env, ed, body, outlet))
 
 
 def render_pdf(page: str, base: str, assets: str) -> bytes:

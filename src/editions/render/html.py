@@ -41,11 +41,14 @@ def environment(root: Path, ui: UI) -> jinja2.Environment:
 
 
 def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str],
-         others: list[dict], assets: str) -> str:
+         others: list[dict], assets: str, base_url: str = "") -> str:
     counter = "persian" if edition.dir == "rtl" else "decimal"
+    self_href = f"{edition.slug}.{edition.tag}.html"
+    site = f"{base_url}{edition.slug}/" if base_url else ""
     return env.get_template("edition.html").render(
         e=_context(edition, body_html), outlet=outlet, others=others, assets=assets,
-        counter_style=counter)
+        counter_style=counter, self_href=self_href, base_url=site,
+        canonical=f"{site}{self_href}" if site else "", og_locale=LANGUAGES[edition.tag].gettext)
 
 
 def epub_body(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str]) -> str:
@@ -62,8 +65,9 @@ def index_section(env: jinja2.Environment, tag: str, items: list[dict]) -> Marku
     return Markup(env.get_template("index-section.html").render(tag=tag, items=items))
 
 
-def index_page(env: jinja2.Environment, tag: str, outlet: dict[str, str], sections: list[Markup]) -> str:
-    return env.get_template("index.html").render(tag=tag, outlet=outlet, sections=sections)
+def index_page(env: jinja2.Environment, tag: str, outlet: dict[str, str], sections: list[Markup],
+               autonyms: list[tuple[str, str]]) -> str:
+    return env.get_template("index.html").render(tag=tag, outlet=outlet, sections=sections, autonyms=autonyms)
 
 
 __all__ = ["pandoc_html", "environment", "page", "epub_body", "index_section", "index_page", "json"]

@@ -1,0 +1,124 @@
+"""The web editions in a real browser (Debian's Chromium driven by Playwright) at phone
+and desktop widths: direction, fonts, overflow, console, links, axe-core; screenshots are
+kept in test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT, SLUG, copy_project
+from editions import serve
+from editions.build import Project, build
+from editions.executor import Local
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PAGES = {
+    "index": ("index.html", "rtl", {"Sangar Sans Arabic", "Sangar Naskh", "Sangar Sans"}),
+    "en": (f"{SLUG}/{SLUG}.en.html", "ltr", {"Sangar Serif", "Sangar Sans"}),
+    "fa-AF": (f"{SLUG}/{SLUG}.fa-AF.html", "rtl", {"Sangar Naskh", "Sangar Sans Arabic"}),
+    "ps-AF": (f"{SLUG}/{SLUG}.ps-AF.html", "rtl", {"Sangar Naskh", "Sangar Sans Arabic"}),
+}
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "narrow": {"width": 320, "height": 640},
+             "desktop": {"width": 1280, "height": 900}}
+TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("web"))
+    assert not build(Project(root), runner=Local(1)).errors
+    httpd = serve.server(root / "dist", 0, live=False)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_the_browser(browser, site, name, viewport):
+    path, direction, fonts = PAGES[name]
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    response = page.goto(site + path, wait_until="networkidle")
+    assert response is not None and response.status == 200
+    loaded = set(page.evaluate("async () => { await document.fonts.ready;"
+                               " return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family); }"))
+    assert {f.strip('"') for f in loaded} >= fonts, loaded
+    assert page.evaluate("document.documentElement.dir") == direction
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"], "horizontal scroll"
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(site))
+    assert all(url.startswith(origin) for url in requests), [u for u in requests if not u.startswith(origin)]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{viewport}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations"
+                               ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+    assert violations == []
+    for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+        url, _, fragment = href.partition("#")
+        if url.rstrip("/") == page.url.partition("#")[0].rstrip("/") and fragment:
+            assert page.locator(f"#{fragment}").count() == 1, href
+            continue
+        assert url.startswith(origin), href  # no link leaves the site
+        got = context.request.get(url)
+        assert got.status == 200, href
+        suffix = Path(urlsplit(url).path).suffix
+        assert got.headers["content-type"].startswith(TYPES[suffix]), (href, got.headers["content-type"])
+    assert problems == []
+    context.close()
+
+
+def test_rtl_pages_mirror_the_masthead_and_lists(browser, site):
+    context = browser.new_context(viewport=VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(site + PAGES["fa-AF"][0])
+    width = VIEWPORTS["phone"]["width"]
+    name = page.locator(".outlet-name").bounding_box()
+    assert name["x"] + name["width"] > width * 0.6  # the masthead starts at the right
+    marker_side = page.evaluate("getComputedStyle(document.querySelector('ol')).direction")
+    assert marker_side == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('ol')).listStyleType") == "persian"
+    context.close()
+
+
+def test_live_reload_after_a_rebuild(browser, tmp_path):
+    root = copy_project(tmp_path / "live")
+    assert not build(Project(root), runner=Local(1), formats=["html"]).errors
+    state = serve.State()
+    httpd = serve.server(root / "dist", 0, state)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{httpd.server_port}/{PAGES['en'][0]}")
+        page.wait_for_function("() => document.readyState === 'complete'")
+        marker = page.evaluate("() => (window.__marker = 1)")
+        assert marker == 1
+        state.bump()  # what the watcher does after a rebuild
+        page.wait_for_function("() => window.__marker === undefined", timeout=15000)
+        context.close()
+    finally:
+        httpd.shutdown()
