@@ -34,26 +34,6 @@ ACTIVE_TAGS = {"script", "img", "iframe", "object", "embed", "link", "meta", "fo
                "video", "audio", "source", "svg", "math", "base"}
 
 
-def assert_inert(tree, allowed_hrefs: set[str]) -> None:
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.split("}")[-1]
-        if tag in ("link", "meta") and el.getparent() if hasattr(el, "getparent") else False:
-            continue
-        assert not any(k.lower().startswith("on") for k in el.attrib), (tag, el.attrib)
-        for attr in ("href", "src", "data", "action", "formaction", "xlink:href"):
-            value = (el.get(attr) or "").strip()
-            if value:
-                assert value in allowed_hrefs or value.startswith(("#", "../", "ch0", "text/", "nav")) or \
-                    value.endswith((".css", ".html", ".pdf", ".epub", ".xhtml")) and "://" not in value, (tag, value)
-
-
-def body_elements(tree):
-    body = next(el for el in tree.iter() if isinstance(el.tag, str) and el.tag.endswith("body"))
-    return body
-
-
 @pytest.fixture
 def hostile_project(tiny):
     """One manuscript with a paragraph per payload, its Dari catalog filled with them."""
