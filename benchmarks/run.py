@@ -93,19 +93,26 @@ def seed(tmp: Path) -> None:
     line("make-editions, one catalog changed", one, cold, "cold")
 
 
-def archive(tmp: Path, n: int, build_n: int) -> None:
-    print(f"== archive: {n} articles from the real one ==")
-    project = copy_project(tmp / f"archive{n}")
+def make_archive(dest: Path, n: int, catalogs: bool = True) -> Path:
+    """The project plus `n` copies of the real article (and of its complete catalogs)."""
+    project = copy_project(dest)
     source = (project / "manuscripts" / f"{SLUG}.md").read_text(encoding="utf-8")
     pos = {loc: (project / "translations" / loc / "LC_MESSAGES" / f"{SLUG}.po").read_text(encoding="utf-8")
-           for loc in ("fa_AF", "ps_AF")}
+           for loc in ("fa_AF", "ps_AF")} if catalogs else {}
     for i in range(n):
         slug = f"article-{i:04d}"
         (project / "manuscripts" / f"{slug}.md").write_text(source.replace(f"slug: {SLUG}", f"slug: {slug}"),
                                                             encoding="utf-8")
         for loc, text in pos.items():
             (project / "translations" / loc / "LC_MESSAGES" / f"{slug}.po").write_text(text, encoding="utf-8")
-    subprocess.run(cli(project, "update"), check=True, stdout=subprocess.DEVNULL)  # settle: every catalog complete
+    if catalogs:
+        subprocess.run(cli(project, "update"), check=True, stdout=subprocess.DEVNULL)  # every catalog complete
+    return project
+
+
+def archive(tmp: Path, n: int, build_n: int) -> None:
+    print(f"== archive: {n} articles from the real one ==")
+    project = make_archive(tmp / f"archive{n}", n)
     stale = {p: p.read_bytes() for p in (project / "translations").rglob("article-*.po")}
     # The editors change one paragraph in every article and the templates follow; the
     # translators' catalogs are still the old ones (as when they come back from Poedit).
@@ -138,14 +145,7 @@ def archive(tmp: Path, n: int, build_n: int) -> None:
     print(f"{'  fuzzy catalogs after the edit (ours)':<44} {fuzzy} of {2 * n}")
     print(f"{'  peak memory of the update (KiB)':<44} {usage}")
 
-    small = copy_project(tmp / f"build{build_n}")
-    for i in range(build_n):
-        slug = f"article-{i:04d}"
-        (small / "manuscripts" / f"{slug}.md").write_text(source.replace(f"slug: {SLUG}", f"slug: {slug}"),
-                                                          encoding="utf-8")
-        for loc, text in pos.items():
-            (small / "translations" / loc / "LC_MESSAGES" / f"{slug}.po").write_text(text, encoding="utf-8")
-    subprocess.run(cli(small, "update"), check=True, stdout=subprocess.DEVNULL)
+    small = make_archive(tmp / f"build{build_n}", build_n)
     one = timed(cli(small, "build", "--jobs", "1"))
     shutil.rmtree(small / "dist")
     two = timed(cli(small, "build", "--jobs", "2"))
@@ -156,14 +156,9 @@ def archive(tmp: Path, n: int, build_n: int) -> None:
 
 def memory_scaling(tmp: Path, sizes: list[int]) -> None:
     print("== peak memory of `update` by archive size ==")
-    source = (ROOT / "manuscripts" / f"{SLUG}.md").read_text(encoding="utf-8")
     first = None
     for n in sizes:
-        project = copy_project(tmp / f"mem{n}")
-        for i in range(n):
-            slug = f"article-{i:04d}"
-            (project / "manuscripts" / f"{slug}.md").write_text(source.replace(f"slug: {SLUG}", f"slug: {slug}"),
-                                                                encoding="utf-8")
+        project = make_archive(tmp / f"mem{n}", n, catalogs=False)
         code = ("import resource, sys; from editions.cli import main; main(['--root', sys.argv[1], 'update']);"
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
         run = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True, check=True)
