@@ -34,6 +34,10 @@ ACTIVE_TAGS = {"script", "img", "iframe", "object", "embed", "link", "meta", "fo
                "video", "audio", "source", "svg", "math", "base"}
 
 
+def body_elements(tree):
+    return next(el for el in tree.iter() if isinstance(el.tag, str) and el.tag.endswith("body"))
+
+
 @pytest.fixture
 def hostile_project(tiny):
     """One manuscript with a paragraph per payload, its Dari catalog filled with them."""
