@@ -151,3 +151,16 @@ def test_a_second_run_leaves_translations_untouched(built):
     done = run(built)
     assert done.returncode == 0, done.stderr
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()} == before
+
+
+def test_the_committed_catalogs_are_in_step_with_manuscripts_and_templates(tmp_path):
+    """A fresh clone's first run must not touch translations/: whoever changes an article
+    or a template commits the catalogs `make-editions update` brings in step."""
+    from conftest import ROOT
+
+    root = copy_project(tmp_path / "fresh")
+    done = run(root, "update")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "", f"update changed committed catalogs:\n{done.stdout}"
+    for path in (root / "translations").rglob("*.po*"):
+        assert path.read_bytes() == (ROOT / path.relative_to(root)).read_bytes(), path
