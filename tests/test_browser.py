@@ -122,3 +122,44 @@ def test_live_reload_after_a_rebuild(browser, tmp_path):
         context.close()
     finally:
         httpd.shutdown()
+
+
+def test_serve_rebuilds_when_a_source_changes(tmp_path):
+    root = copy_project(tmp_path / "watch")
+    state = serve.State()
+    stop = threading.Event()
+    rebuilt = threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(root, rebuilt.set, state, stop, 0.05), daemon=True)
+    watcher.start()
+    try:
+        po = root / "translations" / "fa_AF" / "LC_MESSAGES" / f"{SLUG}.po"
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert rebuilt.wait(timeout=30), "no rebuild after a catalog changed"
+        deadline = threading.Event()
+        deadline.wait(0.5)
+        assert state.version >= 1
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+
+
+def test_serve_sends_the_right_content_types(tmp_path):
+    import urllib.request
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("a.pdf", "a.epub", "a.html", "a.css", "a.ttf"):
+        (dist / name).write_bytes(b"<html><body>x</body></html>" if name.endswith("html") else b"x")
+    httpd = serve.server(dist, 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_port}/"
+        got = {n: urllib.request.urlopen(base + n).headers["Content-Type"]
+               for n in ("a.pdf", "a.epub", "a.html", "a.css", "a.ttf")}
+        assert got["a.pdf"] == "application/pdf" and got["a.epub"] == "application/epub+zip"
+        assert got["a.html"].startswith("text/html") and got["a.css"].startswith("text/css")
+        assert got["a.ttf"] == "font/ttf"
+        page = urllib.request.urlopen(base + "a.html").read()
+        assert b"/__sangar/version" in page and not (dist / "a.html").read_bytes().count(b"script")
+    finally:
+        httpd.shutdown()
