@@ -87,9 +87,12 @@ def sources_stamp(root: Path) -> tuple:
     return tuple(files)
 
 
-def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float = 0.5) -> None:
+def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float = 0.5,
+          ready: threading.Event | None = None) -> None:
     """Poll the sources; after a change settles, rebuild and tell the pages."""
     seen = sources_stamp(root)
+    if ready is not None:
+        ready.set()
     while not stop.wait(interval):
         now = sources_stamp(root)
         if now != seen:
