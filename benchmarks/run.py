@@ -7,9 +7,7 @@ the same run (machines are noisy: never compare with numbers from elsewhere).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import resource
 import shutil
 import subprocess

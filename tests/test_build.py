@@ -47,7 +47,6 @@ def test_hostile_translations_stay_inert_in_html_and_epub(tiny):
     build(Project(tiny), formats=["html", "epub"], langs=["fa-AF"])
     page = (tiny / "dist" / "tiny" / "tiny.fa-AF.html").read_text()
     epub = zipfile.ZipFile(tiny / "dist" / "tiny" / "tiny.fa-AF.epub")
-    chapters = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
     trees = [tinyhtml5.parse(page)] + [ElementTree.fromstring(epub.read(n)) for n in epub.namelist()
                                        if n.startswith("EPUB/text/")]
     for tree in trees:

@@ -1,10 +1,8 @@
-import shutil
 import subprocess
 
 import polib
 import pytest
 
-from conftest import write_manuscript
 from editions import catalog
 from editions.build import Project, Report, load_manuscripts, update
 from editions.locale import LANGUAGES

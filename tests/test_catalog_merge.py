@@ -2,11 +2,8 @@
 property test: no sequence of edits ever loses a msgstr."""
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import polib
 from hypothesis import given, settings

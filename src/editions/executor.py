@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from .render.edition import Job
@@ -143,5 +143,3 @@ def make(kind: str, jobs: int | None, scheduler: str | None):
         return Dask(scheduler)
     return Local(jobs)
 
-
-__all__: Iterable[str] = ["Local", "Dask", "make"]

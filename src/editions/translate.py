@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from . import inline
-from .locale import LANGUAGES, digits, format_date
+from .locale import LANGUAGES, format_date
 from .manuscript import Manuscript
 
 
@@ -78,9 +78,5 @@ def _summary(text: str, limit: int = 200) -> str:
 
 def _inlines(msgid: str, text, tag: str) -> list[dict]:
     # A translation may carry only the links its source has.
-    allowed = frozenset(inline.links(msgid))
-    nodes = inline.to_inlines(text(msgid), allowed)
-    return nodes
+    return inline.to_inlines(text(msgid), frozenset(inline.links(msgid)))
 
-
-__all__ = ["Edition", "edition", "missing", "digits"]

@@ -3,7 +3,6 @@ the fonts' licence. Also the only door through which WeasyPrint may read files."
 from __future__ import annotations
 
 import mimetypes
-import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path

@@ -34,7 +34,7 @@ class Job:
 
 def warm() -> None:
     """Pay the imports once per worker, while the parent is still busy."""
-    import pypandoc  # noqa: F401
+    import pypandoc  # noqa: F401  (imported for its side effect: loaded once, here)
     import weasyprint  # noqa: F401
 
     _font_config()

@@ -1,7 +1,6 @@
 """HTML editions: pandoc writes the article body, Jinja2 the page around it."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jinja2
@@ -69,5 +68,3 @@ def index_page(env: jinja2.Environment, tag: str, outlet: dict[str, str], sectio
                autonyms: list[tuple[str, str]]) -> str:
     return env.get_template("index.html").render(tag=tag, outlet=outlet, sections=sections, autonyms=autonyms)
 
-
-__all__ = ["pandoc_html", "environment", "page", "epub_body", "index_section", "index_page", "json"]
