@@ -164,3 +164,34 @@ def test_serve_sends_the_right_content_types(tmp_path):
         assert b"/__sangar/version" in page and not (dist / "a.html").read_bytes().count(b"script")
     finally:
         httpd.shutdown()
+
+
+def test_the_watcher_survives_a_failing_rebuild(tmp_path):
+    root = copy_project(tmp_path / "w2")
+    calls = []
+
+    def rebuild():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("bad edit")
+
+    state, stop, ready = serve.State(), threading.Event(), threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(root, rebuild, state, stop, 0.05, ready), daemon=True)
+    watcher.start()
+    assert ready.wait(timeout=30)
+    css = root / "styles" / "print.css"
+    try:
+        css.write_text(css.read_text() + "\n")
+        for _ in range(600):
+            if calls:
+                break
+            stop.wait(0.05)
+        css.write_text(css.read_text() + "\n/* again */\n")
+        for _ in range(600):
+            if state.version == 1:
+                break
+            stop.wait(0.05)
+        assert len(calls) == 2 and state.version == 1
+    finally:
+        stop.set()
+        watcher.join(timeout=10)

@@ -119,3 +119,25 @@ def test_a_language_whose_interface_words_are_incomplete_is_skipped(tiny, capsys
     build(Project(tiny), formats=["html"])
     assert "skipped ps-AF: 1 of" in capsys.readouterr().out
     assert not (tiny / "dist" / "tiny" / "tiny.ps-AF.html").exists()
+
+
+def test_a_percent_sign_in_an_interface_word_does_not_break_the_build(tiny):
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "fa-AF", lambda m: "دری")
+    path = Project(tiny).po("messages", "fa-AF")
+    ui = polib.pofile(str(path))
+    ui.find("Read online").msgstr = "خواندن ۱۰۰%"
+    ui.save(str(path))
+    report = build(Project(tiny), formats=["html"])
+    assert any("Read online" in e or "placeholders" in e for e in report.errors) or report.errors
+    assert (tiny / "dist" / "index.html").exists()
+
+
+def test_css_strings_read_back_exactly():
+    import tinycss2
+
+    from editions.render.html import css_string
+
+    for text in ("Page no. 5", "صفحه شماره", 'x"; } body { color: red', "a\\ b"):
+        tokens = [t for t in tinycss2.parse_component_value_list(str(css_string(text))) if t.type != "whitespace"]
+        assert len(tokens) == 1 and tokens[0].type == "string" and tokens[0].value == text

@@ -112,3 +112,39 @@ def test_load_rejects_a_bom_with_line_one(tmp_path):
     with pytest.raises(catalog.EditionsError) as err:
         catalog.load(path)
     assert err.value.line == 1
+
+
+@pytest.mark.parametrize("msgstr, published", [
+    ("&#x202E;معکوس&#x202C;", False),          # a bidi override written as an entity
+    ("متن\\bدیگر", False),                     # a control character (EPUB XML breaks)
+    ("ترجمه درست", True),
+])
+def test_unsafe_characters_are_never_published(tmp_path, msgstr, published):
+    path = tmp_path / "fa_AF" / "LC_MESSAGES" / "t.po"
+    path.parent.mkdir(parents=True)
+    path.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                    f'msgid "Text"\nmsgstr "{msgstr}"\n', encoding="utf-8")
+    problems: list = []
+    table = catalog.translations(catalog.load(path), path, problems)
+    assert ("Text" in table) is published and bool(problems) is not published
+
+
+@pytest.mark.parametrize("msgstr, ok", [
+    ("خواندن ۱۰۰%", False), ("%(size)s KB %(size)300000000s", False), ("۱۰۰%% %(size)s", True),
+    ("%(size)s کیلوبایت", True), ("کیلوبایت", False),
+])
+def test_interface_words_must_be_safe_format_strings(tmp_path, msgstr, ok):
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="%(size)s KB", msgstr=msgstr, flags=["python-format"]))
+    assert ("%(size)s KB" in catalog.translations(po, formatted=True)) is ok
+
+
+def test_a_catalog_msgcat_would_refuse_stops_only_itself(tiny):
+    run_update(tiny)
+    bad = Project(tiny).po("tiny", "fa-AF")
+    bad.write_text(bad.read_text(encoding="utf-8") + '\nmsgid "a"\nmsgstr[0] "x"\n', encoding="utf-8")
+    project = Project(tiny)
+    report = Report()
+    update(project, load_manuscripts(project, ["tiny"], report), report)
+    assert any(e.startswith(f"{bad}:") for e in report.errors)
+    assert Project(tiny).po("tiny", "ps-AF").exists()

@@ -167,3 +167,21 @@ def test_no_sequence_of_edits_loses_a_translation(edits):
         kept = {e.msgstr for e in po} | {e.msgstr for e in po.obsolete_entries()}
         assert originals <= kept, (op, arg, originals - kept)
         assert [e.msgid for e in po if not e.obsolete] == list(dict.fromkeys(texts))
+
+
+def test_a_fuzzy_entry_revived_from_obsolete_stays_fuzzy():
+    dog, cat = PARAS[0], PARAS[0].replace("weather", "winds")
+    po = catalog.merge(translated([dog]), pot_of([cat]), FA)       # edited → fuzzy, #| dog
+    po = catalog.merge(po, pot_of([PARAS[1]]), FA)                  # replaced → #~ fuzzy
+    back = catalog.merge(po, pot_of([cat]), FA).find(cat)           # returns
+    assert back.fuzzy and back.previous_msgid == dog
+    assert catalog.translations(catalog.merge(po, pot_of([cat]), FA)) == {}
+
+
+def test_an_obsolete_twin_of_an_active_entry_is_not_written_twice():
+    po = translated([PARAS[0]])
+    twin = polib.POEntry(msgid=PARAS[0], msgstr="کهنه", obsolete=True)
+    po.append(twin)
+    merged = catalog.merge(po, pot_of([PARAS[0]]), FA)
+    assert [e.msgid for e in merged].count(PARAS[0]) == 1
+    polib.pofile(catalog.serialize(merged))  # msgcat accepted it

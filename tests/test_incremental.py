@@ -113,3 +113,65 @@ def test_dask_engine_on_a_local_cluster(tmp_path):
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
         assert "editions: 3 built" in done.stdout
+
+
+def second_article(root: Path) -> None:
+    source = (root / "manuscripts" / f"{SLUG}.md").read_text()
+    (root / "manuscripts" / "second.md").write_text(source.replace(f"slug: {SLUG}", "slug: second")
+                                                    .replace("date: 2026-11-24", "date: 2026-11-20"))
+    for loc in ("fa_AF", "ps_AF"):
+        po = root / "translations" / loc / "LC_MESSAGES"
+        (po / "second.po").write_text((po / f"{SLUG}.po").read_text())
+
+
+def test_partial_builds_keep_the_index_and_the_language_links(tmp_path):
+    root = copy_project(tmp_path / "p")
+    second_article(root)
+    assert run(root).built == 6
+    index = (root / "dist" / "index.html").read_text()
+    run(root, slugs=[SLUG])
+    assert (root / "dist" / "index.html").read_text() == index  # the other article is still listed
+    fa = root / "dist" / SLUG / f"{SLUG}.fa-AF.html"
+    links = fa.read_text().count("hreflang=")
+    assert run(root, langs=["fa-AF"]).built == 0  # nothing changed for Dari: its links included
+    assert fa.read_text().count("hreflang=") == links
+
+
+def test_drafts_are_unlisted_by_the_next_normal_build(tmp_path):
+    root = copy_project(tmp_path / "p")
+    second_article(root)
+    path = root / "translations" / "fa_AF" / "LC_MESSAGES" / "second.po"
+    po = polib.pofile(str(path))
+    po[3].msgstr = ""
+    po.save(str(path))
+    run(root, draft=True)
+    assert "second/second.fa-AF.html" in (root / "dist" / "index.html").read_text()
+    run(root)
+    assert "second/second.fa-AF.html" not in (root / "dist" / "index.html").read_text()
+    assert "second.fa-AF.html" not in (root / "dist" / "second" / "second.en.html").read_text()
+
+
+def test_a_different_font_subset_rebuilds_assets_and_editions(built):
+    toml = built / "styles" / "fonts.toml"
+    font = built / "dist" / "assets" / "fonts" / "NotoSerif-Regular.ttf"
+    before = font.stat().st_size
+    text = toml.read_text()
+    toml.write_text(text.replace('file = "NotoSerif-Regular.ttf"\nweight = 400\nsubset = "latin"\n',
+                                 'file = "NotoSerif-Regular.ttf"\nweight = 400\n'))
+    assert run(built).built == 3
+    assert font.stat().st_size > before  # the whole face now
+
+
+def test_a_dying_pdf_worker_is_an_error_not_a_hang(tmp_path):
+    root = copy_project(tmp_path / "p")
+    code = ("import os, sys; from pathlib import Path\n"
+            "import editions.render.edition as E\n"
+            "def die(*a):\n    os._exit(137)\n"
+            "die.__module__, die.__qualname__ = 'editions.render.edition', 'render_pdf'\n"
+            "E.render_pdf = die\n"
+            "from editions.executor import Local\nfrom editions.build import build, Project\n"
+            "r = build(Project(Path(sys.argv[1])), runner=Local(2))\n"
+            "sys.exit(3 if r.errors and r.built == 0 else 0)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "terminated abruptly" in done.stderr

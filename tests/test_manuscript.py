@@ -79,3 +79,35 @@ def test_missing_field_and_unsupported_block_are_errors(tmp_path):
 def test_raw_html_in_a_manuscript_stays_text(tmp_path):
     ms = read(write_manuscript(tmp_path, "c", "Hello <script>alert(1)</script> there."))
     assert ms.segments[-1].msgid == "Hello <script>alert(1)</script> there."
+
+
+def test_each_segment_is_its_own_text_only(tmp_path):
+    """pandoc's block ranges can run into the next block; tabs count as tab stops."""
+    body = ("The risks are:\n- first risk\n\n1. First point\n   - sub one\n2. Second\n   > quoted\n\n"
+            "Setext Title\n============\n\n>\tquoted line\n>\tsecond line\n\n"
+            "Line one  \nline two\\\nthree\u00a0four.")
+    ms = read(write_manuscript(tmp_path, "seg", body))
+    got = [s.msgid for s in ms.segments[len(ms.fields):]]
+    assert got == ["The risks are:", "first risk", "First point", "sub one", "Second", "quoted",
+                   "Setext Title", "quoted line second line", "Line one\\\nline two\\\nthree\u00a0four."]
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("note[^1]\n\n[^1]: the note", 11, "footnotes"),
+    ("see [ref][r]\n\n[r]: https://x.org", 11, "reference-style"),
+])
+def test_constructs_that_cannot_be_translated_alone_are_refused(tmp_path, body, line, message):
+    with pytest.raises(EditionsError) as err:
+        read(write_manuscript(tmp_path, "x", body))
+    assert err.value.line == line and message in err.value.message
+
+
+def test_blank_fields_count_as_missing_and_dates_stay_in_range(tmp_path):
+    ms = read(write_manuscript(tmp_path, "a", "Text.", credit='"  "'))
+    assert ms.field("credit") is None
+    with pytest.raises(EditionsError) as err:
+        read(write_manuscript(tmp_path, "b", "Text.", title='"   "'))
+    assert err.value.line == 4 and "title" in err.value.message
+    with pytest.raises(EditionsError) as err:
+        read(write_manuscript(tmp_path, "c", "Text.", date="0226-11-24"))
+    assert err.value.line == 6 and "out of range" in err.value.message

@@ -141,7 +141,9 @@ def update(project: Project, mss: list[Manuscript], report: Report) -> tuple[dic
     names = [(ms.slug, ms.lang) for ms in mss] + [(messages.DOMAIN, "en")]
     work = [(project, {n: pots[n] for n, src in names if src != tag}, tag) for tag in LANGUAGES
             if any(src != tag for _, src in names)]
-    if len(work) > 1 and (os.cpu_count() or 1) > 1:
+    # Processes pay off for an archive; a handful of catalogs merge faster here, and a small
+    # project then never forks beside the threads a preview server runs.
+    if len(work) > 1 and (os.cpu_count() or 1) > 1 and len(names) > 16:
         with multiprocessing.get_context("fork").Pool(min(len(work), os.cpu_count() or 1)) as pool:
             results = pool.map(_update_language, work)
     else:
@@ -183,7 +185,8 @@ def _update_language(work) -> tuple[list[str], list[EditionsError], dict]:
         if not unchanged:
             writes.append((merged, path, old is None))
         problems: list[EditionsError] = []
-        table = catalog.translations(old if unchanged else merged, path, problems)
+        table = catalog.translations(old if unchanged else merged, path, problems,
+                                     formatted=name == messages.DOMAIN)
         found[(name, tag)] = Published(table, tuple(problems))
     # GNU layout comes from msgcat, a process per catalog: run several at once.
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
@@ -194,7 +197,8 @@ def _update_language(work) -> tuple[list[str], list[EditionsError], dict]:
     for key, pub in found.items():  # a held-back entry of a merged catalog gets its line now
         if any(p.line is None for p in pub.problems):
             problems = []
-            catalog.translations(catalog.load(project.po(*key), valid), project.po(*key), problems)
+            catalog.translations(catalog.load(project.po(*key), valid), project.po(*key), problems,
+                                 formatted=key[0] == messages.DOMAIN)
             found[key] = Published(pub.table, tuple(problems))
     return lines, errors, found
 
@@ -212,7 +216,9 @@ def context_digest(project: Project, fonts) -> str:
     for path in sorted(p for p in styles.rglob("*") if p.is_file()):
         h.update(path.relative_to(styles).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for f in fonts:
-        h.update(f"{f.family}|{f.file}|{f.weight}|{f.style}|{f.subset}".encode())
+        h.update(f"{f.family}|{f.file}|{f.weight}|{f.style}|{f.subset}|{f.editions}".encode())
+    manifest = project.dist / "assets" / "fonts" / "manifest.json"  # the font files themselves
+    h.update(manifest.read_bytes() if manifest.exists() else b"")
     return h.hexdigest()
 
 
@@ -247,6 +253,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     context = context_digest(project, fonts)
     base_url = site_base_url(project)
     uis = {"en": messages.UI("en", {})}
+    usable = list(LANGUAGES)  # languages whose interface words are complete (or a draft run)
     for tag in LANGUAGES:
         if tag == "en":
             continue
@@ -256,38 +263,45 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             report.error(exc)
         uis[tag] = messages.UI(tag, table)
         gaps = [e.msgid for e in pots[messages.DOMAIN] if e.msgid not in table]
-        if po is None or (gaps and not draft and tag in langs):
+        if po is None or (gaps and not draft):
             if tag in langs:
                 report.say(f"skipped {tag}: {len(gaps)} of {len(pots[messages.DOMAIN])} interface words in "
                            f"{project.rel(project.po(messages.DOMAIN, tag))} untranslated, fuzzy or "
                            f"unreadable (build with --draft to see it)")
-            langs = [t for t in langs if t != tag]
+            usable.remove(tag)
     outlet = tuple((tag, ui.gettext("Sangar")) for tag, ui in uis.items())
     plan: list[Job] = []
     digests: dict[int, str] = {}
     for ms in mss:
         tables = {}
-        for tag in langs:
+        for tag in usable:
             if tag == ms.lang:
                 tables[tag] = None
                 continue
             po = cats.get((ms.slug, tag))
             if po is None:
                 continue  # unreadable: reported by update; its previous editions stay in dist/
-            tables[tag] = po.table
-            for exc in po.problems:
-                report.error(exc)
-            gaps = missing(ms, tables[tag])
+            if tag in langs:
+                for exc in po.problems:
+                    report.error(exc)
+            gaps = missing(ms, po.table)
             if gaps and not draft:
-                report.skipped += 1
-                report.say(f"skipped {ms.slug} {tag}: {len(gaps)} of {len(ms.segments)} segments "
-                           f"untranslated or fuzzy (build with --draft to see it)")
-                del tables[tag]
-        published = [t for t in LANGUAGES if t in tables]
+                if tag in langs:
+                    report.skipped += 1
+                    kept = " (its previous edition stays online)" if _listed(project, ms.slug, tag, draft) else ""
+                    report.say(f"skipped {ms.slug} {tag}: {len(gaps)} of {len(ms.segments)} segments "
+                               f"untranslated or fuzzy (build with --draft to see it){kept}")
+                continue
+            tables[tag] = po.table
+        # Other languages' pages link to every edition that will be online after this run:
+        # the ones built now and earlier complete ones that stay (even if --lang left them out).
+        online = [t for t in LANGUAGES if t in tables or _listed(project, ms.slug, t, draft)]
         for tag, table in tables.items():
+            if tag not in langs:
+                continue
             ed = edition(ms, tag, table, draft=draft and table is not None and bool(missing(ms, table)))
             others = tuple((o, project.output(ms.slug, o, "html").name,
-                            uis[o].gettext(LANGUAGES[o].english_name)) for o in published if o != tag)
+                            uis[o].gettext(LANGUAGES[o].english_name)) for o in online if o != tag)
             job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
                       tuple(formats), tuple(fonts), str(assets), base_url)
             digest = job.digest(context)
@@ -314,7 +328,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
 
     runner.run(plan, done)
     progress.close()
-    write_index(project, mss, uis, dict(outlet))
+    write_index(project, uis, dict(outlet), draft)
     report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
                + (f", {len(report.errors)} error(s)" if report.errors else ""))
 
@@ -326,10 +340,25 @@ def site_base_url(project: Project) -> str:
     path = project.root / "styles" / "site.toml"
     if not path.exists():
         return ""
-    url = tomllib.loads(path.read_text(encoding="utf-8")).get("base_url", "")
+    try:
+        url = tomllib.loads(path.read_text(encoding="utf-8")).get("base_url", "")
+    except tomllib.TOMLDecodeError as exc:
+        raise EditionsError(path, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from None
     if url and not re.fullmatch(r"https?://[^\s\"'<>]+/", url):
         raise EditionsError(path, None, f"base_url {url!r} must be an http(s) URL ending in '/'")
     return url
+
+
+def _listed(project: Project, slug: str, tag: str, draft: bool) -> bool:
+    """Whether an edition already in dist/ is online: its page and card exist, and it is
+    not a draft (drafts are listed only by draft runs)."""
+    card = project.output(slug, tag, "json")
+    if not card.exists() or not project.output(slug, tag, "html").exists():
+        return False
+    try:
+        return draft or not json.loads(card.read_text(encoding="utf-8")).get("draft", False)
+    except ValueError:
+        return False
 
 
 def _up_to_date(project: Project, ed, formats: list[str], digest: str) -> bool:
@@ -382,25 +411,28 @@ def write_card(project: Project, ed, built: dict[str, str]) -> None:
     write_if_changed(path, json.dumps(card, ensure_ascii=False, indent=1, sort_keys=True))
 
 
-def write_index(project: Project, mss: list[Manuscript], uis, outlet) -> None:
-    """dist/index.html: every edition on disk, one section per language, Dari first, with
+def write_index(project: Project, uis, outlet, draft: bool = False) -> None:
+    """dist/index.html: every edition online (see _listed) of every manuscript in the
+    project — not only those this run built — one section per language, Dari first, with
     download sizes in each language's digits."""
     from .locale import digits
     from .render import html
 
     envs = {tag: html.environment(project.root, uis[tag]) for tag in INDEX_ORDER}
+    slugs = slugs_of(project, None)
     sections = []
     present = []
     for tag in INDEX_ORDER:
+        cards = []
+        for slug in slugs:
+            if _listed(project, slug, tag, draft):
+                cards.append(json.loads(project.output(slug, tag, "json").read_text(encoding="utf-8")))
         items = []
-        for ms in sorted(mss, key=lambda m: (m.date, m.slug), reverse=True):
-            card_path = project.output(ms.slug, tag, "json")
-            if not card_path.exists() or not project.output(ms.slug, tag, "html").exists():
-                continue
-            card = json.loads(card_path.read_text(encoding="utf-8"))
-            base = f"{ms.slug}/{ms.slug}.{tag}"
-            sizes = {f"{fmt}_kb": digits(str(max(1, round(project.output(ms.slug, tag, fmt).stat().st_size / 1024)))
-                                         if project.output(ms.slug, tag, fmt).exists() else "–", tag)
+        for card in sorted(cards, key=lambda c: (c["date_iso"], c["slug"]), reverse=True):
+            slug = card["slug"]
+            base = f"{slug}/{slug}.{tag}"
+            sizes = {f"{fmt}_kb": digits(str(max(1, round(project.output(slug, tag, fmt).stat().st_size / 1024)))
+                                         if project.output(slug, tag, fmt).exists() else "–", tag)
                      for fmt in ("pdf", "epub")}
             items.append({**card, **sizes, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
         if items:

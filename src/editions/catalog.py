@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+import html
 from pathlib import Path
 
 import polib
@@ -114,6 +115,8 @@ def load(path: Path, valid: Path | None = None) -> polib.POFile:
         raise EditionsError(path, int(m.group(1)) if m else None, f"cannot read catalog: {exc}") from None
     nplurals = re.search(r"nplurals\s*=\s*(\d+)", po.metadata.get("Plural-Forms", ""))
     for e in po:
+        if bool(e.msgid_plural) != bool(e.msgstr_plural):
+            raise EditionsError(path, e.linenum, "msgid_plural and msgstr[n] must come together")
         if e.msgid_plural and nplurals and not e.obsolete and len(e.msgstr_plural) != int(nplurals.group(1)):
             raise EditionsError(path, e.linenum, f"{len(e.msgstr_plural)} plural forms where the header "
                                                  f"says nplurals={nplurals.group(1)}")
@@ -218,7 +221,7 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
         if prev is not None:
             used.add(id(prev))
             _carry(prev, e)
-            if prev.fuzzy and not prev.obsolete:
+            if prev.fuzzy:  # also when revived from #~: it was never reviewed
                 e.flags.append("fuzzy")
                 e.previous_msgid = prev.previous_msgid
                 e.previous_msgctxt = prev.previous_msgctxt
@@ -247,8 +250,11 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
         if near is not None:
             other, hit, score = near
             _suggest(e, hit, f"{round(score)}% match", previous=other)
+    active = {(e.msgctxt, e.msgid) for e in new}
     for e in old_entries:
         if id(e) not in used and (e.msgstr or any(e.msgstr_plural.values())):
+            if (e.msgctxt, e.msgid) in active:
+                continue  # an obsolete twin of an active entry: GNU gettext refuses the pair
             e.obsolete, e.occurrences = True, []
             new.append(e)
     return new
@@ -269,7 +275,7 @@ def _carry(prev: polib.POEntry, e: polib.POEntry) -> None:
     e.tcomment = prev.tcomment
 
 
-def serialize(po: polib.POFile) -> str:
+def serialize(po: polib.POFile, path: Path | None = None) -> str:
     """The file's text as GNU gettext lays it out (polib wraps differently), so that a
     catalog re-saved by msgcat, msgmerge or Poedit and then updated shows no diff beyond
     real changes. Without GNU gettext, polib's own layout."""
@@ -284,7 +290,8 @@ def serialize(po: polib.POFile) -> str:
     run = subprocess.run([msgcat, "--force-po", "-o", "-", "-"], input=text, capture_output=True,
                          text=True, encoding="utf-8")
     if run.returncode != 0:
-        raise EditionsError(None, None, f"msgcat could not lay out a catalog: {run.stderr.strip()}")
+        detail = run.stderr.strip().splitlines()[0] if run.stderr.strip() else "failed"
+        raise EditionsError(path, None, f"msgcat could not lay out the catalog: {detail}")
     return run.stdout
 
 
@@ -325,7 +332,7 @@ def _save_template(pot: polib.POFile, path: Path) -> bool:
 
 def save(po: polib.POFile, path: Path, valid: Path | None = None) -> bool:
     """Write a catalog atomically if its content changed; True if written."""
-    text = serialize(po)
+    text = serialize(po, path)
     if valid is not None:  # msgcat has just read it: no need for msgfmt next time
         atomic_write(valid / hashlib.sha256(text.encode("utf-8")).hexdigest(), b"", durable=False)
     return write_if_changed(path, text)
@@ -345,29 +352,42 @@ def _key(e: polib.POEntry) -> tuple:
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def translations(po: polib.POFile, path: Path | None = None,
-                 problems: list | None = None) -> dict[str, str]:
+def translations(po: polib.POFile, path: Path | None = None, problems: list | None = None,
+                 formatted: bool = False) -> dict[str, str]:
     """msgid → msgstr (NFC) for entries a reader may see: translated, not fuzzy, not
-    obsolete, and free of bidirectional controls (an override can make text read
-    backwards; such an entry is left out and reported in `problems`)."""
+    obsolete, and safe. Held back, and reported in `problems`: bidirectional controls
+    (an override makes text read backwards) and control characters, also when written as
+    entities; and, for `formatted` catalogs (the UI words, which Jinja2 %-formats), any
+    `%` that is not `%%` or one of the source's own `%(name)s`."""
+    from .inline import UNSAFE_CHARS
+
     table = {}
     for e in po:
         if not e.msgstr or e.fuzzy or e.obsolete:
             continue
-        if BIDI_CONTROLS.search(e.msgstr):
-            if problems is not None:
-                line = getattr(e, "linenum", None)  # None for a catalog merged in memory
-                problems.append(EditionsError(path, line, "bidirectional control character "
-                                              "(U+202A–202E, U+2066–2069) in msgstr: entry not published"))
-            continue
-        if "python-format" in e.flags and set(_NAMED.findall(e.msgid)) != set(_NAMED.findall(e.msgstr)):
-            if problems is not None:
-                problems.append(EditionsError(path, getattr(e, "linenum", None),
-                                              f"placeholders {sorted(set(_NAMED.findall(e.msgid)))} of the "
-                                              "source are not all in the translation: entry not published"))
+        problem = None
+        if UNSAFE_CHARS.search(e.msgstr) or (not formatted and UNSAFE_CHARS.search(html.unescape(e.msgstr))):
+            problem = ("bidirectional control or control character (U+202A–202E, U+2066–2069, C0/C1) "
+                       "in msgstr")
+        elif formatted and not _safe_format(e.msgid, e.msgstr):
+            problem = (f"msgstr may use only the placeholders {sorted(set(_NAMED.findall(e.msgid)))} of its "
+                       "source, and %% for a percent sign")
+        if problem is not None:
+            if problems is not None:  # linenum is None for a catalog merged in memory
+                problems.append(EditionsError(path, getattr(e, "linenum", None), problem + ": entry not published"))
             continue
         table[unicodedata.normalize("NFC", e.msgid)] = unicodedata.normalize("NFC", e.msgstr)
     return table
 
 
 _NAMED = re.compile(r"%\([A-Za-z_]\w*\)[sd]")
+_PERCENT = re.compile(r"%(?:%|\([A-Za-z_]\w*\)[sd])|%")
+
+
+def _safe_format(msgid: str, msgstr: str) -> bool:
+    allowed = set(_NAMED.findall(msgid))
+    for m in _PERCENT.finditer(msgstr):
+        token = m.group(0)
+        if token != "%%" and token not in allowed:
+            return False
+    return set(_NAMED.findall(msgstr)) == allowed

@@ -2,6 +2,7 @@
 `path:line: error|warning: code: message`; any error makes `check` exit 1."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -13,7 +14,8 @@ from pathlib import Path
 import polib
 
 from . import inline
-from .catalog import BIDI_CONTROLS
+from .catalog import BIDI_CONTROLS, _safe_format
+from .inline import UNSAFE_CHARS
 from .errors import EditionsError
 from .locale import LANGUAGES
 
@@ -121,7 +123,8 @@ def check_catalog(path: Path, name: str) -> list[Finding]:
                  [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
         for msgid, msgstr in pairs:
             if msgstr and msgid:
-                _entry(msgid, msgstr, lang, lambda sev, code, msg: add(e.linenum, sev, code, msg))
+                _entry(msgid, msgstr, lang, lambda sev, code, msg: add(e.linenum, sev, code, msg),
+                       formatted="python-format" in e.flags or path.stem == "messages")
     return out
 
 
@@ -168,9 +171,14 @@ def _plural_header(po: polib.POFile, lang, add) -> int | None:
     return n
 
 
-def _entry(msgid: str, msgstr: str, lang, add) -> None:
-    if BIDI_CONTROLS.search(msgstr):
-        add("error", "bidi-control", "bidirectional control character (U+202A–202E, U+2066–2069) in msgstr")
+def _entry(msgid: str, msgstr: str, lang, add, formatted: bool = False) -> None:
+    if BIDI_CONTROLS.search(msgstr) or BIDI_CONTROLS.search(html.unescape(msgstr)):
+        add("error", "bidi-control", "bidirectional control character (U+202A–202E, U+2066–2069) in msgstr, "
+                                     "also when written as an entity")
+    elif UNSAFE_CHARS.search(msgstr) or UNSAFE_CHARS.search(html.unescape(msgstr)):
+        add("error", "control-char", "control character in msgstr (it would break the EPUB's XML)")
+    if formatted and not _safe_format(msgid, msgstr):
+        add("error", "format", "a % that is not %% or one of the source's %(name)s placeholders")
     if INVISIBLE.search(msgstr):
         ch = INVISIBLE.search(msgstr).group(0)
         add("warning", "invisible", f"invisible character U+{ord(ch):04X} in msgstr")

@@ -10,6 +10,13 @@ from .fsutil import project_lock
 from .locale import LANGUAGES
 
 
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0–65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="make-editions",
                                 description="Build Sangar's HTML, EPUB and PDF editions from manuscripts and catalogs.")
@@ -32,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("slugs", nargs="*", metavar="SLUG")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     v = sub.add_parser("serve", help="preview dist/ on 127.0.0.1, rebuilding and reloading on changes")
-    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--port", type=_port, default=8000)
     c = sub.add_parser("check", help="quality checks on catalogs and manuscripts (exit 1 on errors)")
     c.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     return p
@@ -116,14 +123,14 @@ def _serve(b, project, port: int) -> int:
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
 
-    rebuild()
     state = serve.State()
-    stop = threading.Event()
-    threading.Thread(target=serve.watch, args=(project.root, rebuild, state, stop), daemon=True).start()
-    try:
+    try:  # listen first: a taken port is a usage error before any work
         httpd = serve.server(project.dist, port, state)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    rebuild()
+    stop = threading.Event()
+    threading.Thread(target=serve.watch, args=(project.root, rebuild, state, stop), daemon=True).start()
     print(f"serving {project.rel(project.dist)}/ at http://127.0.0.1:{httpd.server_port}/ "
           "(rebuilds on changes; Ctrl-C stops)", flush=True)
     try:

@@ -20,10 +20,19 @@ class Local:
 
     def __init__(self, workers: int | None):
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.pool = multiprocessing.Pool(self.workers - 1, initializer=_warm) if self.workers > 1 else None
+        self.pool = None
+        self.children: list = []
         self.used = False
+        if self.workers > 1:
+            before = set(multiprocessing.active_children())
+            self.pool = ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_warm)
+            for _ in range(self.workers - 1):  # start every worker now
+                self.pool.submit(int)
+            self.children = [p for p in multiprocessing.active_children() if p not in before]
 
     def run(self, jobs: list[Job], done: Callable[[Job, dict | BaseException], None]) -> None:
         if not jobs:
@@ -53,10 +62,9 @@ class Local:
                 pending[i] = (job, {}, set(job.formats))
                 if "html" in job.formats:
                     finish(i, "html", page.encode("utf-8"))
-                if "pdf" in job.formats:
-                    self.pool.apply_async(render_pdf, (page, pdf_base(job), job.assets),
-                                          callback=lambda data, i=i: finish(i, "pdf", data),
-                                          error_callback=lambda exc, i=i: finish(i, "pdf", exc))
+                if "pdf" in job.formats:  # a worker that dies fails its future (BrokenProcessPool)
+                    future = self.pool.submit(render_pdf, page, pdf_base(job), job.assets)
+                    future.add_done_callback(lambda f, i=i: finish(i, "pdf", f.exception() or f.result()))
                 if "epub" in job.formats:
                     threads.submit(_epub, job, epub_body, i, finish)
                 _drain(results, pending, done, block=False)
@@ -67,11 +75,10 @@ class Local:
         if self.pool is None:
             return
         pool, self.pool = self.pool, None
-        if self.used:
-            pool.close()
-        else:
-            pool.terminate()
-        pool.join()
+        if not self.used:  # nothing to render: stop the workers mid-import, do not wait for them
+            for child in self.children:
+                child.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _warm() -> None:

@@ -77,9 +77,15 @@ def _wrap(start, content: list[dict], allowed_links) -> list[dict]:
     return content
 
 
+# Characters no text node may carry, even when written as an entity (&#x202E;): bidi
+# overrides and isolates, C0/C1 controls (they make EPUB XML ill-formed), non-characters.
+UNSAFE_CHARS = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e"
+                          "\u2066-\u2069\ufffe\uffff]")
+
+
 def _words(text: str) -> list[dict]:
     out: list[dict] = []
-    for part in re.split(r"(\s+)", text):
+    for part in re.split(r"([ \t\r\n]+)", UNSAFE_CHARS.sub("", text)):
         if not part:
             continue
         out.append({"t": "Space"} if part.isspace() else {"t": "Str", "c": part})

@@ -32,7 +32,8 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Extensions that would let text carry markup, attributes or metadata of its own.
 PANDOC_READER = ("commonmark_x+sourcepos-raw_html-raw_attribute-attributes-bracketed_spans"
-                 "-fenced_divs-smart-emoji-tex_math_dollars-yaml_metadata_block-alerts")
+                 "-fenced_divs-smart-emoji-tex_math_dollars-yaml_metadata_block-alerts-task_lists")
+REFERENCE_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,14 @@ def read(path: Path) -> Manuscript:
         for name, comment in TRANSLATED_FIELDS.items() if name in meta
     )
     segments: list[Segment] = [seg for _, seg in fields]
+    for number, line in enumerate(lines[body_offset:], body_offset + 1):
+        if REFERENCE_DEFINITION.match(line):
+            raise EditionsError(path, number, "footnotes are not supported: put the note in the text"
+                                if line.lstrip().startswith("[^") else
+                                "reference-style link definitions are not supported: write links inline, "
+                                "[text](https://…)")
     doc = _pandoc_doc(path, "\n".join(lines[body_offset:]))
+    lines = [line.expandtabs(4) for line in lines]  # pandoc counts columns with tab stops of 4
     skeleton = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {},
                 "blocks": _Walker(path, lines, body_offset, segments).blocks(doc["blocks"])}
     return Manuscript(path, meta["slug"], meta["lang"], meta["kind"], meta["date"], fields,
@@ -133,10 +141,11 @@ def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
     for key in data:
         if not isinstance(key, str) or key not in REQUIRED + OPTIONAL:
             raise EditionsError(path, lines.get(key), f"unknown front-matter field {key!r}")
+    meta = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in data.items()}
+    meta = {k: v for k, v in meta.items() if v not in (None, "")}  # blank is missing
     for key in REQUIRED:
-        if data.get(key) in (None, ""):
-            raise EditionsError(path, 2, f"front matter lacks the required field {key!r}")
-    meta = dict(data)
+        if key not in meta:
+            raise EditionsError(path, lines.get(key, 2), f"front matter lacks the required field {key!r}")
     meta.setdefault("lang", "en")
     meta.setdefault("kind", "opinion")
     checks = {
@@ -157,6 +166,8 @@ def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
             date = None
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         raise EditionsError(path, lines["date"], f"date {meta['date']!r} is not an ISO date (YYYY-MM-DD)")
+    if not 1900 <= date.year <= 2100:
+        raise EditionsError(path, lines["date"], f"date {date.isoformat()} is out of range (1900–2100)")
     meta["date"] = date
     return meta, lines
 
@@ -202,6 +213,7 @@ class _Walker:
 
     def __init__(self, path: Path, lines: list[str], offset: int, segments: list[Segment]):
         self.path, self.lines, self.offset, self.segments = path, lines, offset, segments
+        self.last_pos: str | None = None
 
     def blocks(self, blocks: list, pos: str | None = None, comment: str = "") -> list:
         out = []
@@ -211,13 +223,14 @@ class _Walker:
 
     def block(self, block: dict, pos: str | None, comment: str) -> list:
         kind, c = block["t"], block.get("c")
+        self.last_pos = pos
         if kind == "Div" and _attr(c[0], "wrapper"):
             return self.blocks(c[1], _attr(c[0], "data-pos"), comment)
         if kind in ("Para", "Plain"):
-            return [{"t": kind, "c": self.segment(pos, comment or "paragraph")}]
+            return [{"t": kind, "c": self.segment(pos, comment or "paragraph", c)}]
         if kind == "Header":
-            level, (ident, _classes, attrs), _ = c
-            seg = self.segment(dict(attrs).get("data-pos"), f"heading (level {level})", header=True)
+            level, (ident, _classes, attrs), inlines = c
+            seg = self.segment(dict(attrs).get("data-pos"), f"heading (level {level})", inlines, header=True)
             return [{"t": "Header", "c": [level, [ident, [], []], seg]}]
         if kind in ("OrderedList", "BulletList"):
             if kind == "OrderedList":
@@ -238,28 +251,66 @@ class _Walker:
         raise EditionsError(self.path, self.line_of(pos),
                             f"unsupported Markdown block ({kind}): use paragraphs, headings, lists and quotations")
 
+    def extent(self, inlines: list):
+        found: list = []
+        try:
+            _inline_positions(inlines, found)
+        except ValueError:
+            raise EditionsError(self.path, self.line_of(self.last_pos), "footnotes are not supported: "
+                                "put the note in the text or at the end as a paragraph") from None
+        if not found:
+            return None
+        return min(a for a, _ in found), max(b for _, b in found)
+
     def line_of(self, pos: str | None) -> int | None:
         m = re.match(r"(\d+):", pos or "")
         return int(m.group(1)) + self.offset if m else None
 
-    def segment(self, pos: str | None, comment: str, header: bool = False) -> dict:
+    def segment(self, pos: str | None, comment: str, inlines: list, header: bool = False) -> dict:
+        """The block's own Markdown: its line ranges (which skip list and quote markers),
+        clipped to where its first inline starts and its last one ends (pandoc's block
+        ranges can run into the next block). Hard line breaks stay; other whitespace
+        collapses to one space (ASCII only: a no-break space is kept)."""
         if not pos:
             raise EditionsError(self.path, None, "pandoc gave no source position for a block")
+        extent = self.extent(inlines)
+        if extent is None:
+            raise EditionsError(self.path, self.line_of(pos), "empty text block")
+        start, end = extent
         text = ""
         for part in pos.split(";"):
-            (l1, c1), (l2, c2) = (map(int, p.split(":")) for p in part.split("-"))
+            (l1, c1), (l2, c2) = (tuple(map(int, p.split(":"))) for p in part.split("-"))
+            (l1, c1), (l2, c2) = max((l1, c1), start), min((l2, c2), end)
             for ln in range(l1, l2 + 1):
                 src = self.lines[self.offset + ln - 1] + "\n" if self.offset + ln - 1 < len(self.lines) else ""
                 lo = c1 - 1 if ln == l1 else 0
                 hi = c2 - 1 if ln == l2 else len(src)
-                text += src[lo:hi]
-        text = " ".join(text.split())
+                text += src[lo:hi] if hi > lo else ""
+        text = re.sub(r"(?: {2,}|\\)\n(?=.)", "\0", text)
+        text = re.sub(r"[ \t\r\n]+", " ", text).strip(" ").replace("\0", "\\\n")
         if header:
-            text = re.sub(r"^#{1,6}\s*", "", re.sub(r"\s+#+$", "", text))
+            text = re.sub(r"^#{1,6}[ \t]*", "", re.sub(r"[ \t]+#+$", "", text))
         if not text:
             raise EditionsError(self.path, self.line_of(pos), "empty text block")
         self.segments.append(Segment(text, self.line_of(pos), comment))
         return {"segment": len(self.segments) - 1}
+
+
+def _inline_positions(node, out: list) -> None:
+    if isinstance(node, dict):
+        if node.get("t") == "Note":
+            raise ValueError("footnote")
+        if node.get("t") == "Span" and _attr(node["c"][0], "wrapper"):
+            pos = _attr(node["c"][0], "data-pos")
+            if pos:
+                for part in pos.split(";"):
+                    a, b = part.split("-")
+                    out.append((tuple(map(int, a.split(":"))), tuple(map(int, b.split(":")))))
+        for value in node.values():
+            _inline_positions(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _inline_positions(value, out)
 
 
 def _attr(attr: list, key: str) -> str | None:

@@ -65,4 +65,4 @@ def ui_for(root: Path, tag: str) -> UI:
     if tag == "en":
         return UI(tag, {})
     path = po_path(root, tag)
-    return UI(tag, translations(load(path)) if path.exists() else {})
+    return UI(tag, translations(load(path), formatted=True) if path.exists() else {})

@@ -98,5 +98,9 @@ def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: fl
         if now != seen:
             time.sleep(interval)  # let an editor finish saving
             seen = sources_stamp(root)
-            rebuild()
+            try:
+                rebuild()
+            except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
+                print(f"make-editions: rebuild failed: {exc}", flush=True)
+                continue
             state.bump()

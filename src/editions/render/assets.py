@@ -2,6 +2,7 @@
 the fonts' licence. Also the only door through which WeasyPrint may read files."""
 from __future__ import annotations
 
+import json
 import mimetypes
 import tomllib
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from ..fsutil import atomic_write, write_if_changed
 
 ASSETS = "assets"
 STYLESHEETS = ("sangar.css", "print.css", "favicon.svg")
+MANIFEST = "manifest.json"  # which source font (size, time) and subset each shipped file was made from
 LATIN = ("U+0000-024F,U+0300-036F,U+1E00-1EFF,U+2000-206F,U+20A0-20CF,U+2100-214F,U+2190-21FF,"
          "U+2212,U+FB00-FB06")
 
@@ -28,7 +30,11 @@ class Font:
 
 
 def fonts(root: Path) -> tuple[dict, list[Font]]:
-    conf = tomllib.loads((root / "styles" / "fonts.toml").read_text(encoding="utf-8"))
+    path = root / "styles" / "fonts.toml"
+    try:
+        conf = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise EditionsError(path, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from None
     return conf, [Font(f["family"], f["file"], f.get("weight", 400), f.get("style", "normal"),
                        f.get("subset"), f.get("editions", "all")) for f in conf["font"]]
 
@@ -49,14 +55,23 @@ def build(root: Path, dist: Path) -> Path:
     conf, fonts_ = fonts(root)
     out = dist / ASSETS
     src_dir = Path(conf["source_dir"])
+    manifest_path = out / "fonts" / MANIFEST
+    try:
+        made = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        made = {}
+    keys = {}
     for f in fonts_:
         src, dest = src_dir / f.file, out / "fonts" / f.file
         if not src.exists():
             raise EditionsError(root / "styles" / "fonts.toml", None,
                                 f"font {src} is missing: install the {conf['package']} package (make setup)")
-        if dest.exists() and dest.stat().st_mtime >= src.stat().st_mtime:
+        st = src.stat()
+        keys[f.file] = f"{st.st_size}:{st.st_mtime_ns}:{f.subset or 'whole'}"  # a new font or subset: remake
+        if dest.exists() and made.get(f.file) == keys[f.file]:
             continue
-        atomic_write(dest, _subset(src, f.subset) if f.subset else src.read_bytes())
+        atomic_write(dest, _subset(src, f.subset) if f.subset else src.read_bytes(), durable=False)
+    write_if_changed(manifest_path, json.dumps(keys, indent=1, sort_keys=True))
     write_if_changed(out / "fonts" / "OFL.txt", (root / "styles" / conf["licence"]).read_bytes())
     write_if_changed(out / "fonts.css", font_css(fonts_))
     for sheet in STYLESHEETS:

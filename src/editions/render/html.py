@@ -22,7 +22,8 @@ def pandoc_html(edition: Edition) -> str:
 def css_string(value: str) -> Markup:
     """A CSS string literal for untrusted text: every character outside [A-Za-z0-9 ] escaped."""
     text = value.unescape() if isinstance(value, Markup) else str(value)  # gettext gives HTML-escaped text
-    out = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}" for c in text)
+    # A space after a hex escape is eaten by the CSS parser: write one, so the text's own stays.
+    out = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x} " for c in text)
     return Markup(f'"{out}"')
 
 
