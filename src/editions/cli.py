@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         runner = Local(getattr(args, "jobs", None))  # before the imports below: workers warm up now
     try:
         return _main(args, runner)
+    except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
+        sys.stdout = None
+        return 0
     finally:
         if runner is not None:
             runner.close()

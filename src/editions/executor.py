@@ -30,8 +30,8 @@ class Local:
             before = set(multiprocessing.active_children())
             self.pool = ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork"),
                                             initializer=_warm)
-            for _ in range(self.workers - 1):  # start every worker now
-                self.pool.submit(int)
+            # Start every worker now; these futures finish once the workers have imported WeasyPrint.
+            self.ready = [self.pool.submit(int) for _ in range(self.workers - 1)]
             self.children = [p for p in multiprocessing.active_children() if p not in before]
 
     def run(self, jobs: list[Job], done: Callable[[Job, dict | BaseException], None]) -> None:
@@ -43,6 +43,7 @@ class Local:
                 done(job, _safely(job))
             return
         from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import wait as futures_wait
 
         from .render.edition import pdf_base, prepare, render_pdf
 
@@ -52,6 +53,7 @@ class Local:
         def finish(i: int, fmt: str, data) -> None:
             results.put((i, fmt, data))
 
+        epubs: list = []
         with ThreadPoolExecutor(max(1, self.workers // 2)) as threads:
             for i, job in enumerate(jobs):
                 try:
@@ -66,8 +68,13 @@ class Local:
                     future = self.pool.submit(render_pdf, page, pdf_base(job), job.assets)
                     future.add_done_callback(lambda f, i=i: finish(i, "pdf", f.exception() or f.result()))
                 if "epub" in job.formats:
-                    threads.submit(_epub, job, epub_body, i, finish)
+                    epubs.append((job, epub_body, i))
                 _drain(results, pending, done, block=False)
+            # pandoc for the EPUBs waits until the PDF workers are warm: on a small machine it
+            # would otherwise slow their WeasyPrint import, which every PDF waits for.
+            futures_wait(self.ready)
+            for job, epub_body, i in epubs:
+                threads.submit(_epub, job, epub_body, i, finish)
             while pending:
                 _drain(results, pending, done, block=True)
 
