@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from .render.edition import Job
 
 
-
 class Local:
     """Local rendering. With one worker, everything runs here in order. With N workers, a
     pool of N-1 processes renders PDFs — started at once, so each WeasyPrint import

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import polib
 
-from .catalog import load, new_file, translations
-from .locale import LANGUAGES
+from .catalog import new_file
 
 DOMAIN = "messages"
 TEMPLATES = Path("styles/templates")
@@ -54,15 +53,3 @@ class UI:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return singular if n == 1 else plural
-
-
-def po_path(root: Path, tag: str) -> Path:
-    return root / "translations" / LANGUAGES[tag].gettext / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def ui_for(root: Path, tag: str) -> UI:
-    """English is the templates' own language; others read their messages.po."""
-    if tag == "en":
-        return UI(tag, {})
-    path = po_path(root, tag)
-    return UI(tag, translations(load(path), formatted=True) if path.exists() else {})
