@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__, catalog, messages
 from .errors import EditionsError, UsageError
-from .fsutil import atomic_write, write_if_changed
+from .fsutil import atomic_write, read_toml, write_if_changed
 from .locale import LANGUAGES
 from .manuscript import PANDOC_READER, Manuscript, read
 
@@ -271,9 +271,10 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             usable.remove(tag)
     outlet = tuple((tag, ui.gettext("Sangar")) for tag, ui in uis.items())
     plan: list[Job] = []
-    digests: dict[int, str] = {}
+    digests: dict[tuple[str, str], str] = {}  # (slug, tag) → digest of the job planned for it
     for ms in mss:
         tables = {}
+        drafts: set[str] = set()  # languages built with gaps (only in draft runs)
         for tag in usable:
             if tag == ms.lang:
                 tables[tag] = None
@@ -293,13 +294,15 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                                f"untranslated or fuzzy (build with --draft to see it){kept}")
                 continue
             tables[tag] = po.table
+            if gaps:
+                drafts.add(tag)
         # Other languages' pages link to every edition that will be online after this run:
         # the ones built now and earlier complete ones that stay (even if --lang left them out).
         online = [t for t in LANGUAGES if t in tables or _listed(project, ms.slug, t, draft)]
         for tag, table in tables.items():
             if tag not in langs:
                 continue
-            ed = edition(ms, tag, table, draft=draft and table is not None and bool(missing(ms, table)))
+            ed = edition(ms, tag, table, draft=tag in drafts)
             others = tuple((o, project.output(ms.slug, o, "html").name,
                             uis[o].gettext(LANGUAGES[o].english_name)) for o in online if o != tag)
             job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
@@ -308,7 +311,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             if _up_to_date(project, ed, formats, digest):
                 report.unchanged += 1
                 continue
-            digests[id(job)] = digest
+            digests[(ed.slug, ed.tag)] = digest
             plan.append(job)
 
     progress = _Progress(len(plan), report)
@@ -316,12 +319,12 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     def done(job: Job, result) -> None:
         ed = job.edition
         if isinstance(result, BaseException):
-            report.error(f"{project.rel(project.output(ed.slug, ed.tag, 'html'))}: error: "
-                         f"could not render: {result}")
+            report.error(EditionsError(project.rel(project.output(ed.slug, ed.tag, "html")), None,
+                                       f"could not render: {result}"))
             return
         for fmt, data in result.items():
             write_if_changed(project.output(ed.slug, ed.tag, fmt), data)
-        write_card(project, ed, {fmt: digests[id(job)] for fmt in result})
+        write_card(project, ed, {fmt: digests[(ed.slug, ed.tag)] for fmt in result})
         report.built += 1
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
                          + ", ".join(project.rel(project.output(ed.slug, ed.tag, f)) for f in result))
@@ -335,15 +338,10 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
 
 def site_base_url(project: Project) -> str:
     """styles/site.toml's base_url: empty, or an http(s) URL ending in '/'."""
-    import tomllib
-
     path = project.root / "styles" / "site.toml"
     if not path.exists():
         return ""
-    try:
-        url = tomllib.loads(path.read_text(encoding="utf-8")).get("base_url", "")
-    except tomllib.TOMLDecodeError as exc:
-        raise EditionsError(path, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from None
+    url = read_toml(path).get("base_url", "")
     if url and not re.fullmatch(r"https?://[^\s\"'<>]+/", url):
         raise EditionsError(path, None, f"base_url {url!r} must be an http(s) URL ending in '/'")
     return url

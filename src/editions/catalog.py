@@ -349,9 +349,6 @@ def _key(e: polib.POEntry) -> tuple:
             e.previous_msgid, e.previous_msgid_plural)
 
 
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
 def translations(po: polib.POFile, path: Path | None = None, problems: list | None = None,
                  formatted: bool = False) -> dict[str, str]:
     """msgid → msgstr (NFC) for entries a reader may see: translated, not fuzzy, not
@@ -369,7 +366,7 @@ def translations(po: polib.POFile, path: Path | None = None, problems: list | No
         if UNSAFE_CHARS.search(e.msgstr) or (not formatted and UNSAFE_CHARS.search(html.unescape(e.msgstr))):
             problem = ("bidirectional control or control character (U+202A–202E, U+2066–2069, C0/C1) "
                        "in msgstr")
-        elif formatted and not _safe_format(e.msgid, e.msgstr):
+        elif formatted and not safe_format(e.msgid, e.msgstr):
             problem = (f"msgstr may use only the placeholders {sorted(set(_NAMED.findall(e.msgid)))} of its "
                        "source, and %% for a percent sign")
         if problem is not None:
@@ -384,7 +381,8 @@ _NAMED = re.compile(r"%\([A-Za-z_]\w*\)[sd]")
 _PERCENT = re.compile(r"%(?:%|\([A-Za-z_]\w*\)[sd])|%")
 
 
-def _safe_format(msgid: str, msgstr: str) -> bool:
+def safe_format(msgid: str, msgstr: str) -> bool:
+    """Whether every % in msgstr is %% or one of msgid's own %(name)s, and all of those are there."""
     allowed = set(_NAMED.findall(msgid))
     for m in _PERCENT.finditer(msgstr):
         token = m.group(0)

@@ -14,8 +14,8 @@ from pathlib import Path
 import polib
 
 from . import inline
-from .catalog import BIDI_CONTROLS, _safe_format
-from .inline import UNSAFE_CHARS
+from .catalog import safe_format
+from .inline import BIDI_CONTROLS, UNSAFE_CHARS
 from .errors import EditionsError
 from .locale import LANGUAGES
 
@@ -177,7 +177,7 @@ def _entry(msgid: str, msgstr: str, lang, add, formatted: bool = False) -> None:
                                      "also when written as an entity")
     elif UNSAFE_CHARS.search(msgstr) or UNSAFE_CHARS.search(html.unescape(msgstr)):
         add("error", "control-char", "control character in msgstr (it would break the EPUB's XML)")
-    if formatted and not _safe_format(msgid, msgstr):
+    if formatted and not safe_format(msgid, msgstr):
         add("error", "format", "a % that is not %% or one of the source's %(name)s placeholders")
     if INVISIBLE.search(msgstr):
         ch = INVISIBLE.search(msgstr).group(0)

@@ -7,6 +7,18 @@ import tempfile
 from pathlib import Path
 
 
+def read_toml(path: Path) -> dict:
+    """A TOML settings file; a syntax error becomes an EditionsError with its line."""
+    import tomllib
+
+    from .errors import EditionsError
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise EditionsError(path, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from None
+
+
 def write_if_changed(path: Path, data: bytes | str) -> bool:
     """Write `data` atomically unless the file already holds exactly it; True if written."""
     if isinstance(data, str):

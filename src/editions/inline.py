@@ -79,8 +79,9 @@ def _wrap(start, content: list[dict], allowed_links) -> list[dict]:
 
 # Characters no text node may carry, even when written as an entity (&#x202E;): bidi
 # overrides and isolates, C0/C1 controls (they make EPUB XML ill-formed), non-characters.
-UNSAFE_CHARS = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e"
-                          "\u2066-\u2069\ufffe\uffff]")
+BIDI = "\u202a-\u202e\u2066-\u2069"
+BIDI_CONTROLS = re.compile(f"[{BIDI}]")
+UNSAFE_CHARS = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f{BIDI}\ufffe\uffff]")
 
 
 def _words(text: str) -> list[dict]:

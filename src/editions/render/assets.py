@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import EditionsError
-from ..fsutil import atomic_write, write_if_changed
+from ..fsutil import atomic_write, read_toml, write_if_changed
 
 ASSETS = "assets"
 STYLESHEETS = ("sangar.css", "print.css", "favicon.svg")
@@ -30,11 +29,7 @@ class Font:
 
 
 def fonts(root: Path) -> tuple[dict, list[Font]]:
-    path = root / "styles" / "fonts.toml"
-    try:
-        conf = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise EditionsError(path, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from None
+    conf = read_toml(root / "styles" / "fonts.toml")
     return conf, [Font(f["family"], f["file"], f.get("weight", 400), f.get("style", "normal"),
                        f.get("subset"), f.get("editions", "all")) for f in conf["font"]]
 
