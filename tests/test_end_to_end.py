@@ -145,6 +145,30 @@ def test_epub_passes_epubcheck_with_language_direction_and_fonts(built, tag):
     assert any("colophon" in c for c in chapters)
 
 
+@pytest.mark.parametrize("tag", LANGS)
+def test_epub_fonts_are_cut_to_the_book_yet_cover_all_its_text(built, tag):
+    """Each embedded face keeps every character of the book's documents (text, CSS, list
+    markers) that the shipped face has, and is far smaller than it."""
+    import uharfbuzz as hb
+
+    def cmap(data: bytes) -> set[int]:
+        return set(hb.Face(hb.Blob(data)).unicodes)
+
+    with zipfile.ZipFile(out(built, tag, "epub")) as z:
+        docs = "".join(z.read(n).decode() for n in z.namelist() if n.endswith((".xhtml", ".css", ".ncx")))
+        fonts = {n.rsplit("/", 1)[1]: z.read(n) for n in z.namelist() if n.startswith("EPUB/fonts/")}
+    used = {ord(c) for c in docs}
+    assert fonts
+    for name, data in fonts.items():
+        shipped = (built / "dist" / "assets" / "fonts" / name).read_bytes()
+        missing = (used & cmap(shipped)) - cmap(data)
+        assert not missing, f"{name} lost {''.join(map(chr, sorted(missing)))!r}"
+        assert len(data) < len(shipped) / 2, name
+    if tag != "en":  # the book's own letters, e.g. Pashto's ښ ګ ې, are in its Naskh face
+        letters = {ord(c) for c in "".join(PHRASES[tag].split())}
+        assert letters <= cmap(fonts["NotoNaskhArabic-Regular.ttf"])
+
+
 def test_a_second_run_leaves_translations_untouched(built):
     files = sorted((built / "translations").rglob("*"))
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}

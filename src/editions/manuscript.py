@@ -179,10 +179,10 @@ def _one_line(path: Path, line: int, value: object, name: str) -> str:
 
 
 def _pandoc_doc(path: Path, body: str) -> dict:
-    import pypandoc
+    from . import pandoc
 
     try:
-        out = pypandoc.convert_text(body, "json", format=PANDOC_READER, extra_args=["--sandbox"])
+        out = pandoc.run(body, PANDOC_READER, "json", ["--sandbox"])
     except RuntimeError as exc:
         raise EditionsError(path, None, f"pandoc could not read the body: {exc}") from None
     return json.loads(out)

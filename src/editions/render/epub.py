@@ -7,14 +7,24 @@ import tempfile
 from pathlib import Path
 
 from ..translate import Edition
-from .assets import Font, font_css, fonts_for
+from .assets import Font, font_css, fonts_for, subset
+
+# Characters an EPUB's fonts keep besides those of its text and stylesheet: ASCII, both
+# kinds of Eastern Arabic digits, the joiners and marks of Dari and Pashto typing, and
+# common punctuation (a reading system's own page numbers and notes may use them).
+KEPT = (set(range(0x20, 0x7F)) | set(range(0x660, 0x66E)) | set(range(0x6F0, 0x6FA))
+        | {0xA0, 0xAB, 0xBB, 0x60C, 0x61B, 0x61F, 0x6D4, 0x200C, 0x200D, 0x200E, 0x200F,
+           0x2010, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026})
 
 
 def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Font]) -> bytes:
     """One EPUB, as bytes. pandoc runs with --sandbox: it reads nothing but the template and the
     fonts named here, so no image or resource path in the content can make it fetch or
-    embed a file. The sandbox refuses --css, so the house CSS travels inline."""
-    import pypandoc
+    embed a file. The sandbox refuses --css, so the house CSS travels inline.
+
+    Each embedded font is cut down to the characters this book uses (a tenth to a fifth of
+    the face): a Dari EPUB weighs ~0.2 MB instead of ~0.6 MB, and pandoc has less to zip."""
+    from .. import pandoc
 
     fonts = fonts_for(fonts, edition.dir)
     house = _house_css(root)
@@ -22,11 +32,14 @@ def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fo
     css_nav = font_css(fonts, prefix="fonts/") + house  # nav.xhtml in EPUB/
     if re.search(r"[<&$]", css):
         raise ValueError("the EPUB's inline CSS may not contain '<', '&' or '$'")
+    template = root / "styles" / "templates" / "epub.xhtml"
+    used = KEPT | {ord(c) for c in body + css + edition.title + template.read_text(encoding="utf-8")}
     with tempfile.TemporaryDirectory(prefix="sangar-epub-") as tmp:
         out = Path(tmp) / f"{edition.slug}.{edition.tag}.epub"
+        (Path(tmp) / "fonts").mkdir()
         args = [
             "--sandbox",
-            "--template", str(root / "styles" / "templates" / "epub.xhtml"),
+            "--template", str(template),
             "--epub-title-page=false",
             "--split-level=1",
             "--toc", "--toc-depth=1",
@@ -39,8 +52,10 @@ def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fo
             "--quiet",
         ]
         for f in fonts:
-            args.append(f"--epub-embed-font={assets / 'fonts' / f.file}")
-        pypandoc.convert_text(body, "epub3", format="html-raw_html", outputfile=str(out), extra_args=args)
+            cut = Path(tmp) / "fonts" / f.file
+            cut.write_bytes(subset(assets / "fonts" / f.file, used))
+            args.append(f"--epub-embed-font={cut}")
+        pandoc.run(body, "html-raw_html", "epub3", [*args, "--output", str(out)])
         return out.read_bytes()
 
 

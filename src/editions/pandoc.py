@@ -1,0 +1,25 @@
+"""One way to run pandoc: the binary pypandoc-binary ships, called directly. (pypandoc's
+convert_text starts two more pandoc processes per call to list the formats; a cold build
+runs pandoc seven times, so that doubled the processes.)"""
+from __future__ import annotations
+
+import subprocess
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def binary() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def run(text: str, source: str, target: str, args: list[str]) -> str:
+    """`text` read as `source`, written as `target` (to stdout unless `args` name an output
+    file). Raises RuntimeError with pandoc's message when pandoc fails."""
+    done = subprocess.run([binary(), f"--from={source}", f"--to={target}", *args],
+                          input=text.encode("utf-8"), capture_output=True)
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", errors="replace").strip()
+        raise RuntimeError(f"pandoc exited with status {done.returncode}: {message}")
+    return done.stdout.decode("utf-8")
