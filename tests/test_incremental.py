@@ -165,10 +165,10 @@ def test_a_different_font_subset_rebuilds_assets_and_editions(built):
 def test_a_dying_pdf_worker_is_an_error_not_a_hang(tmp_path):
     root = copy_project(tmp_path / "p")
     code = ("import os, sys; from pathlib import Path\n"
-            "import editions.render.edition as E\n"
+            "import editions.render.pdf as P\n"
             "def die(*a):\n    os._exit(137)\n"
-            "die.__module__, die.__qualname__ = 'editions.render.edition', 'render_pdf'\n"
-            "E.render_pdf = die\n"
+            "die.__module__, die.__qualname__ = 'editions.render.pdf', 'render_page'\n"
+            "P.render_page = die\n"
             "from editions.executor import Local\nfrom editions.build import build, Project\n"
             "r = build(Project(Path(sys.argv[1])), runner=Local(2))\n"
             "sys.exit(3 if r.errors and r.built == 0 else 0)\n")

@@ -43,8 +43,10 @@ class Local:
             return
         from concurrent.futures import ThreadPoolExecutor
         from concurrent.futures import wait as futures_wait
+        from concurrent.futures.process import BrokenProcessPool
 
-        from .render.edition import pdf_base, prepare, render_pdf
+        from .render.edition import pdf_base, prepare
+        from .render.pdf import render_page
 
         results: queue.Queue = queue.Queue()
         pending: dict[int, tuple[Job, dict, set]] = {}
@@ -64,8 +66,12 @@ class Local:
                 if "html" in job.formats:
                     finish(i, "html", page.encode("utf-8"))
                 if "pdf" in job.formats:  # a worker that dies fails its future (BrokenProcessPool)
-                    future = self.pool.submit(render_pdf, page, pdf_base(job), job.assets)
-                    future.add_done_callback(lambda f, i=i: finish(i, "pdf", f.exception() or f.result()))
+                    try:
+                        future = self.pool.submit(render_page, page, pdf_base(job), job.assets)
+                    except BrokenProcessPool as exc:  # …and, once it is gone, every later submit
+                        finish(i, "pdf", exc)
+                    else:
+                        future.add_done_callback(lambda f, i=i: finish(i, "pdf", f.exception() or f.result()))
                 if "epub" in job.formats:
                     epubs.append((job, epub_body, i))
                 _drain(results, pending, done, block=False)
@@ -88,7 +94,7 @@ class Local:
 
 
 def _warm() -> None:
-    from .render.edition import warm
+    from .render.pdf import warm
 
     warm()
 

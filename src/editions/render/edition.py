@@ -1,6 +1,7 @@
-"""Rendering one edition in every requested format: the unit of work a worker process
-(or a Dask worker) runs. Heavy objects — WeasyPrint, its font configuration, Jinja2
-environments — are made once per process and reused."""
+"""Rendering one edition in every requested format: the unit of work a Dask worker (or
+this process, with --jobs 1) runs; the local pool's PDF workers run pdf.render_page.
+Heavy objects — WeasyPrint, its font configuration, Jinja2 environments — are made once
+per process and reused."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from ..messages import UI
 from ..translate import Edition
+from . import pdf
 from .assets import Font
 
 
@@ -30,21 +32,6 @@ class Job:
         """Everything the edition depends on; `context` covers styles, fonts and versions."""
         data = [context, asdict(self.edition), self.ui, self.outlet, self.others, self.base_url]
         return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-
-def warm() -> None:
-    """Pay the imports once per worker, while the parent is still busy."""
-    import pypandoc  # noqa: F401  (imported for its side effect: loaded once, here)
-    import weasyprint  # noqa: F401
-
-    _font_config()
-
-
-@lru_cache(maxsize=1)
-def _font_config():
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
 
 
 @lru_cache(maxsize=16)
@@ -67,12 +54,6 @@ def prepare(job: Job) -> tuple[str, str]:
             html.epub_body(env, ed, body, outlet))
 
 
-def render_pdf(page: str, base: str, assets: str) -> bytes:
-    from . import pdf
-
-    return pdf.render(page, Path(base), [Path(assets)], _font_config())
-
-
 def render_epub(job: Job, epub_body: str) -> bytes:
     from . import epub
 
@@ -90,7 +71,7 @@ def render(job: Job) -> dict[str, bytes]:
     if "html" in job.formats:
         out["html"] = page.encode("utf-8")
     if "pdf" in job.formats:
-        out["pdf"] = render_pdf(page, pdf_base(job), job.assets)
+        out["pdf"] = pdf.render_page(page, pdf_base(job), job.assets)
     if "epub" in job.formats:
         out["epub"] = render_epub(job, epub_body)
     return out
