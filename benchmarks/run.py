@@ -63,26 +63,38 @@ def naive_inputs(root: Path, work: Path) -> list[Path]:
     return out
 
 
-def seed(tmp: Path) -> None:
+def seed(tmp: Path, repeat: int) -> None:
+    """The naive way and a cold build, each `repeat` times alternately; medians."""
+    import statistics
+
     import pypandoc
 
     pandoc = pypandoc.get_pandoc_path()
-    print("== seed article: nine editions ==")
+    print(f"== seed article: nine editions (median of {repeat} runs each) ==")
     inputs = naive_inputs(ROOT, tmp)
     css = ROOT / "styles" / "sangar.css"
-    start = time.perf_counter()
-    for md in inputs:
-        html = md.with_suffix(".html")
-        subprocess.run([pandoc, "-s", str(md), "-o", str(html), "--css", str(css)], check=True,
-                       stderr=subprocess.DEVNULL)
-        subprocess.run([pandoc, str(md), "-o", str(md.with_suffix(".epub"))], check=True, stderr=subprocess.DEVNULL)
-        subprocess.run([str(BIN / "weasyprint"), str(html), str(md.with_suffix(".pdf"))], check=True,
-                       stderr=subprocess.DEVNULL)
-    naive = time.perf_counter() - start
+
+    def naive_once() -> float:
+        start = time.perf_counter()
+        for md in inputs:
+            html = md.with_suffix(".html")
+            subprocess.run([pandoc, "-s", str(md), "-o", str(html), "--css", str(css)], check=True,
+                           stderr=subprocess.DEVNULL)
+            subprocess.run([pandoc, str(md), "-o", str(md.with_suffix(".epub"))], check=True,
+                           stderr=subprocess.DEVNULL)
+            subprocess.run([str(BIN / "weasyprint"), str(html), str(md.with_suffix(".pdf"))], check=True,
+                           stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    naives, colds = [], []
+    for i in range(repeat):
+        naives.append(naive_once())
+        colds.append(timed(cli(copy_project(tmp / f"cold{i}"))))
+    naive, cold = statistics.median(naives), statistics.median(colds)
     line("naive: pandoc ×6 + weasyprint ×3 (CLI)", naive, naive, "naive")
-    project = copy_project(tmp / "seed")
-    cold = timed(cli(project))
     line("make-editions, cold (--jobs default)", cold, naive, "naive", "≤ 0.40")
+    print(f"{'  (each run: naive ' + ' '.join(f'{t:.2f}' for t in naives) + ', cold ' + ' '.join(f'{t:.2f}' for t in colds) + ')':<44}")
+    project = tmp / "cold0"
     noop = timed(cli(project))
     line("make-editions, nothing changed", noop, cold, "cold")
     po = project / "translations" / "ps_AF" / "LC_MESSAGES" / f"{SLUG}.po"
@@ -172,12 +184,13 @@ def main() -> None:
     ap.add_argument("--large", action="store_true", help="an archive of 1,000 articles")
     ap.add_argument("--build-articles", type=int, default=12, help="articles in the full-build comparison")
     ap.add_argument("--only", choices=["seed", "archive", "memory"], help="run one part")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the naive way and of the cold build (median)")
     args = ap.parse_args()
     n = 1000 if args.large else args.archive
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="sangar-bench-") as tmp:
         if args.only in (None, "seed"):
-            seed(Path(tmp))
+            seed(Path(tmp), max(1, args.repeat))
         if args.only in (None, "archive"):
             archive(Path(tmp), n, args.build_articles)
         if args.only in (None, "memory"):
