@@ -169,6 +169,21 @@ def test_epub_fonts_are_cut_to_the_book_yet_cover_all_its_text(built, tag):
         assert letters <= cmap(fonts["NotoNaskhArabic-Regular.ttf"])
 
 
+def test_shipped_subsets_keep_the_faces_layout_features(built):
+    """Cutting a face to Latin keeps kerning, ligatures and mark positioning (HarfBuzz's
+    default feature set, inverted rather than cleared and inverted, once dropped them)."""
+    from fontTools.ttLib import TTFont
+
+    def features(path: Path) -> set[str]:
+        font = TTFont(path)
+        return {r.FeatureTag for t in ("GSUB", "GPOS") if t in font
+                for r in font[t].table.FeatureList.FeatureRecord}
+
+    for name in ("NotoSans-Regular.ttf", "NotoSerif-Regular.ttf"):
+        shipped = features(built / "dist" / "assets" / "fonts" / name)
+        assert {"kern", "liga", "mark", "mkmk", "ccmp", "locl"} <= shipped, name
+
+
 def test_a_second_run_leaves_translations_untouched(built):
     files = sorted((built / "translations").rglob("*"))
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
