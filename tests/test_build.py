@@ -141,3 +141,34 @@ def test_css_strings_read_back_exactly():
     for text in ("Page no. 5", "صفحه شماره", 'x"; } body { color: red', "a\\ b"):
         tokens = [t for t in tinycss2.parse_component_value_list(str(css_string(text))) if t.type != "whitespace"]
         assert len(tokens) == 1 and tokens[0].type == "string" and tokens[0].value == text
+
+
+def test_pdfs_use_only_the_house_faces_and_the_named_fallbacks(tmp_path):
+    """fonts.toml's print_fallback is all a PDF may fall back on: Cyrillic comes from the
+    full Noto faces; Georgian, which only other installed faces have, stays without a face
+    (and gets one from the machine's own fontconfig setup when print_fallback is left out)."""
+    import shutil
+    from pathlib import Path
+
+    page = '<html lang="en"><body style="font-family: serif"><p>Совет</p><p>ქართული</p></body></html>'
+    code = ("import sys; from pathlib import Path; from editions.render import pdf\n"
+            "Path(sys.argv[2]).write_bytes(pdf.render(sys.argv[3], Path(sys.argv[1]), [], "
+            "pdf._font_config(sys.argv[1])))\n")
+
+    def fonts_of(root: Path) -> set[str]:
+        out = tmp_path / f"{root.name}.pdf"
+        subprocess.run([sys.executable, "-c", code, str(root), str(out), page], check=True)
+        listing = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        return {line.split()[0].split("+", 1)[-1] for line in listing.splitlines()[2:]}
+
+    house = tmp_path / "house"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "styles", house / "styles")
+    machine = tmp_path / "machine"
+    shutil.copytree(house / "styles", machine / "styles")
+    toml = machine / "styles" / "fonts.toml"
+    toml.write_text("".join(line for line in toml.read_text().splitlines(True)
+                            if not line.startswith("print_fallback")))
+    fonts = fonts_of(house)
+    assert fonts & {"Noto-Sans", "Noto-Serif"}, fonts  # Cyrillic
+    assert all(f.startswith(("Noto-Sans", "Noto-Serif")) and "Georgian" not in f for f in fonts), fonts
+    assert fonts_of(machine) - fonts  # the machine's setup finds Georgian elsewhere (DejaVu here)

@@ -231,7 +231,7 @@ def build(project: Project, slugs: list[str] | None = None, langs: list[str] | N
 
     report = Report()
     own = runner is None
-    runner = runner or executors.make(executor, jobs, scheduler)  # workers warm up meanwhile
+    runner = runner or executors.make(executor, jobs, scheduler, str(project.root))  # workers warm up meanwhile
     try:
         _build(project, slugs, langs, formats or list(FORMATS), draft, runner, report)
     finally:

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,17 +51,32 @@ class Finding:
         return f"{self.path}:{self.line}: {self.severity}: {self.code}: {self.message}"
 
 
-def check_paths(paths: list[Path], rel=lambda p: str(p)) -> list[Finding]:
+def check_paths(paths: list[Path], rel=lambda p: str(p), printable: frozenset[int] | None = None) -> list[Finding]:
+    """`printable`: the characters the PDFs' fonts can draw (render.assets.printable), if known."""
     found: list[Finding] = []
     for path in paths:
         if path.suffix == ".md":
-            found += check_manuscript(path, rel(path))
+            found += check_manuscript(path, rel(path), printable)
         elif path.suffix in (".po", ".pot"):
-            found += check_catalog(path, rel(path))
+            found += check_catalog(path, rel(path), printable)
     return sorted(found)
 
 
-def check_manuscript(path: Path, name: str) -> list[Finding]:
+def unprintable(text: str, printable: frozenset[int] | None) -> str:
+    """The characters of `text` no PDF font can draw (spaces and invisible format
+    characters such as ZWNJ need none)."""
+    if printable is None:
+        return ""
+    return "".join(sorted({c for c in text if ord(c) not in printable
+                           and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp")}))
+
+
+def _no_glyph(chars: str) -> str:
+    return (f"no font of the PDFs has {' '.join(f'{c} (U+{ord(c):04X})' for c in chars[:5])}: "
+            f"the PDF shows a box (add a face to styles/fonts.toml, or write it another way)")
+
+
+def check_manuscript(path: Path, name: str, printable: frozenset[int] | None = None) -> list[Finding]:
     from .manuscript import read
 
     out = []
@@ -70,6 +86,8 @@ def check_manuscript(path: Path, name: str) -> list[Finding]:
             if BIDI_CONTROLS.search(line):
                 out.append(Finding(name, i, "error", "bidi-control",
                                    "bidirectional control character (U+202A–202E, U+2066–2069)"))
+            if missing := unprintable(line, printable):
+                out.append(Finding(name, i, "warning", "no-glyph", _no_glyph(missing)))
         read(path)
     except UnicodeDecodeError:
         out.append(Finding(name, 1, "error", "encoding", "not UTF-8 text"))
@@ -78,7 +96,7 @@ def check_manuscript(path: Path, name: str) -> list[Finding]:
     return out
 
 
-def check_catalog(path: Path, name: str) -> list[Finding]:
+def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None) -> list[Finding]:
     """Every check on one PO/POT file; never raises on a bad file."""
     out: list[Finding] = []
 
@@ -125,6 +143,8 @@ def check_catalog(path: Path, name: str) -> list[Finding]:
             if msgstr and msgid:
                 _entry(msgid, msgstr, lang, lambda sev, code, msg: add(e.linenum, sev, code, msg),
                        formatted="python-format" in e.flags or path.stem == "messages")
+                if missing := unprintable(msgstr, printable):
+                    add(e.linenum, "warning", "no-glyph", _no_glyph(missing))
     return out
 
 

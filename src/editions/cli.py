@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.command or "build") == "build" and getattr(args, "executor", "local") == "local":
         from .executor import Local
 
-        runner = Local(getattr(args, "jobs", None))  # before the imports below: workers warm up now
+        runner = Local(getattr(args, "jobs", None), str(args.root.resolve()))  # before the imports below: workers warm up now
     try:
         return _main(args, runner)
     except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
@@ -106,7 +106,9 @@ def _report(b, project, command: str, args) -> int:
     if missing:
         raise UsageError(f"no such file: {missing[0]}")
     files = [f for p in paths for f in (sorted(p.rglob("*.po")) + sorted(p.rglob("*.md")) if p.is_dir() else [p])]
-    findings = check_paths(files, project.rel)
+    from .render.assets import printable
+
+    findings = check_paths(files, project.rel, printable(project.root))
     for f in findings:
         print(f)
     errors = sum(1 for f in findings if f.severity == "error")

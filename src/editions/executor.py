@@ -17,7 +17,7 @@ class Local:
     to be nothing to render — while this process writes the HTML pages and runs pandoc for
     the EPUBs in threads (pandoc is a process of its own, so those threads mostly wait)."""
 
-    def __init__(self, workers: int | None):
+    def __init__(self, workers: int | None, root: str | None = None):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -28,7 +28,7 @@ class Local:
         if self.workers > 1:
             before = set(multiprocessing.active_children())
             self.pool = ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_warm)
+                                            initializer=_warm, initargs=(root,))
             # Start every worker now; these futures finish once the workers have imported WeasyPrint.
             self.ready = [self.pool.submit(int) for _ in range(self.workers - 1)]
             self.children = [p for p in multiprocessing.active_children() if p not in before]
@@ -67,7 +67,7 @@ class Local:
                     finish(i, "html", page.encode("utf-8"))
                 if "pdf" in job.formats:  # a worker that dies fails its future (BrokenProcessPool)
                     try:
-                        future = self.pool.submit(render_page, page, pdf_base(job), job.assets)
+                        future = self.pool.submit(render_page, page, pdf_base(job), job.assets, job.root)
                     except BrokenProcessPool as exc:  # …and, once it is gone, every later submit
                         finish(i, "pdf", exc)
                     else:
@@ -93,10 +93,10 @@ class Local:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm() -> None:
+def _warm(root: str | None) -> None:
     from .render.pdf import warm
 
-    warm()
+    warm(root)
 
 
 def _epub(job: "Job", epub_body: str, i: int, finish) -> None:
@@ -157,8 +157,8 @@ def _safely(job: "Job") -> "dict | BaseException":
         return exc
 
 
-def make(kind: str, jobs: int | None, scheduler: str | None):
+def make(kind: str, jobs: int | None, scheduler: str | None, root: str | None = None):
     if kind == "dask":
         return Dask(scheduler)
-    return Local(jobs)
+    return Local(jobs, root)
 

@@ -75,12 +75,39 @@ def build(root: Path, dist: Path) -> Path:
     return out
 
 
-def _subset(src: Path, which: str) -> bytes:
+def _codepoints(which: str) -> set[int]:
     codepoints: set[int] = set()
     for part in (LATIN if which == "latin" else which).split(","):
         lo, _, hi = part.strip().removeprefix("U+").partition("-")
         codepoints.update(range(int(lo, 16), int(hi or lo, 16) + 1))
-    return subset(src, codepoints)
+    return codepoints
+
+
+def _subset(src: Path, which: str) -> bytes:
+    return subset(src, _codepoints(which))
+
+
+def printable(root: Path) -> frozenset[int] | None:
+    """Every character a PDF can draw: the house faces as shipped and the print_fallback
+    faces (see render.pdf.fontconfig_file). None when fonts.toml names no fallback (the
+    machine's other fonts may then draw anything)."""
+    import uharfbuzz as hb
+
+    conf, fonts_ = fonts(root)
+    if "print_fallback" not in conf:
+        return None
+    src = Path(conf["source_dir"])
+
+    def cmap(path: Path) -> set[int]:
+        return set(hb.Face(hb.Blob.from_file_path(str(path))).unicodes) if path.is_file() else set()
+
+    out: set[int] = set()
+    for f in fonts_:
+        out |= cmap(src / f.file) & _codepoints(f.subset) if f.subset else cmap(src / f.file)
+    for pattern in conf["print_fallback"]:
+        for path in src.glob(pattern):
+            out |= cmap(path)
+    return frozenset(out)
 
 
 def subset(src: Path, codepoints: set[int]) -> bytes:

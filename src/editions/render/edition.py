@@ -71,7 +71,7 @@ def render(job: Job) -> dict[str, bytes]:
     if "html" in job.formats:
         out["html"] = page.encode("utf-8")
     if "pdf" in job.formats:
-        out["pdf"] = pdf.render_page(page, pdf_base(job), job.assets)
+        out["pdf"] = pdf.render_page(page, pdf_base(job), job.assets, job.root)
     if "epub" in job.formats:
         out["epub"] = render_epub(job, epub_body)
     return out
