@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from .errors import EditionsError, UsageError
-from .fsutil import project_lock
 from .locale import LANGUAGES
 
 
@@ -64,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args, runner) -> int:
     from . import build as b
+    from .fsutil import project_lock
 
     project = b.Project(args.root.resolve())
     try:
@@ -121,6 +121,7 @@ def _serve(b, project, port: int) -> int:
     import threading
 
     from . import serve
+    from .fsutil import project_lock
 
     def rebuild() -> None:
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):

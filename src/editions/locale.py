@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Language:
+class Language(NamedTuple):  # a NamedTuple, not a dataclass: the command line imports this first
     tag: str          # BCP 47, used in outputs: en, fa-AF, ps-AF
     gettext: str      # catalog folder name: en, fa_AF, ps_AF
     dir: str          # ltr / rtl
