@@ -4,10 +4,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Fonts for the editions, PDF tools for the tests, gettext for catalog checks,
+# Fonts for the editions (DejaVu Sans Mono: the PDFs' monospace), PDF tools for the tests, gettext for catalog checks,
 # HarfBuzz's subsetter so WeasyPrint does not fall back to fontTools (1.4x slower),
 # Java + epubcheck to validate EPUBs, Chromium and Node (npm) for the browser tests.
-SYSTEM_PACKAGES := fonts-noto-core poppler-utils gettext libharfbuzz-subset0 \
+SYSTEM_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils gettext libharfbuzz-subset0 \
 	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck chromium
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 

@@ -121,16 +121,16 @@ def test_the_project_checks_clean_and_the_cli_exits_1_on_errors(tmp_path):
 
 
 def test_characters_no_pdf_font_has_are_flagged_with_their_line(tmp_path):
-    """The PDFs draw only with the house faces and fonts.toml's print_fallback: a Georgian
-    letter has no face there (a box in the PDF); Cyrillic, Dari with ZWNJ and Pashto's
-    own letters do."""
+    """The PDFs draw only with the house faces and fonts.toml's print_fallback: Devanagari
+    has no face there (a box in the PDF); Cyrillic, arithmetic signs, Dari with ZWNJ and
+    Pashto's own letters do."""
     from editions.render.assets import printable
 
     root = Path(__file__).resolve().parent.parent
     chars = printable(root)
-    assert chars is not None and {ord(c) for c in "ښګډټړږڼېۍیک«»،؛؟۰۹Жж"} <= chars
-    path = catalog(tmp_path, entry("Tbilisi.", "تفلیس (თბილისი).") + entry("Moscow.", "مسکو (Москва) می‌رود."))
+    assert chars is not None and {ord(c) for c in "ښګډټړږڼېۍیک«»،؛؟۰۹Жж−≤∑"} <= chars
+    path = catalog(tmp_path, entry("Delhi.", "دهلی (दिल्ली).") + entry("Moscow.", "مسکو (Москва) می‌رود."))
     found = [f for f in check_paths([path], printable=chars) if f.code == "no-glyph"]
     assert [(f.line, f.severity) for f in found] == [(9, "warning")]
-    assert "თ (U+10D7)" in found[0].message
+    assert "द (U+0926)" in found[0].message
     assert not [f for f in check_paths([path]) if f.code == "no-glyph"]  # unknown fonts: not judged

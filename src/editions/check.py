@@ -73,7 +73,8 @@ def unprintable(text: str, printable: frozenset[int] | None) -> str:
 
 def _no_glyph(chars: str) -> str:
     return (f"no font of the PDFs has {' '.join(f'{c} (U+{ord(c):04X})' for c in chars[:5])}: "
-            f"the PDF shows a box (add a face to styles/fonts.toml, or write it another way)")
+            f"the PDF shows a box or nothing there (add a face to print_fallback in styles/fonts.toml, "
+            f"or write it another way)")
 
 
 def check_manuscript(path: Path, name: str, printable: frozenset[int] | None = None) -> list[Finding]:

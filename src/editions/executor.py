@@ -94,9 +94,14 @@ class Local:
 
 
 def _warm(root: str | None) -> None:
-    from .render.pdf import warm
+    """A head start only: whatever fails here fails again, with its message, in the
+    edition that needs it (an exception in an initializer would break the whole pool)."""
+    try:
+        from .render.pdf import warm
 
-    warm(root)
+        warm(root)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _epub(job: "Job", epub_body: str, i: int, finish) -> None:

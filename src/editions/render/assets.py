@@ -99,13 +99,16 @@ def printable(root: Path) -> frozenset[int] | None:
     src = Path(conf["source_dir"])
 
     def cmap(path: Path) -> set[int]:
-        return set(hb.Face(hb.Blob.from_file_path(str(path))).unicodes) if path.is_file() else set()
+        return set(hb.Face(hb.Blob.from_file_path(str(path))).unicodes)
 
+    if not all((src / f.file).is_file() for f in fonts_):
+        return None  # fonts not installed: nothing to judge by (the build says what is missing)
     out: set[int] = set()
     for f in fonts_:
         out |= cmap(src / f.file) & _codepoints(f.subset) if f.subset else cmap(src / f.file)
     for pattern in conf["print_fallback"]:
-        for path in src.glob(pattern):
+        pattern = src / pattern  # an absolute pattern stays as it is
+        for path in Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))):
             out |= cmap(path)
     return frozenset(out)
 

@@ -10,8 +10,8 @@ from ..translate import Edition
 from .assets import Font, font_css, fonts_for, subset
 
 # Characters an EPUB's fonts keep besides those of its text and stylesheet: ASCII, both
-# kinds of Eastern Arabic digits, the joiners and marks of Dari and Pashto typing, and
-# common punctuation (a reading system's own page numbers and notes may use them).
+# kinds of Eastern Arabic digits, the joiners and direction marks of Dari and Pashto
+# typing, and common punctuation (a reading system's own page numbers and notes may use them).
 KEPT = (set(range(0x20, 0x7F)) | set(range(0x660, 0x66E)) | set(range(0x6F0, 0x6FA))
         | {0xA0, 0xAB, 0xBB, 0x60C, 0x61B, 0x61F, 0x6D4, 0x200C, 0x200D, 0x200E, 0x200F,
            0x2010, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026})

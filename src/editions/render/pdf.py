@@ -2,8 +2,10 @@
 worker process imports this module alone (not the catalog or manuscript code)."""
 from __future__ import annotations
 
+import os
 import re
 import sys
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,40 +13,53 @@ from ..fsutil import atomic_write, read_toml
 from .assets import fetcher
 
 _SIZED = re.compile(r"(\w+)\[(\d+)\]")
+_LOCK = threading.RLock()  # the imports and font setups below change process-wide state
 
 
-@lru_cache(maxsize=1)
 def weasyprint():
-    """Import WeasyPrint without two costs measured in its 70.0 release (0.15 + ~0.25
+    """Import WeasyPrint without two costs measured in its 70.0 release (0.15 + ~0.1
     CPU-seconds of a three-PDF build, see benchmarks/README.md):
 
     - cffi looks each of its libraries up under six names, running `ldconfig -p`, `gcc`
       and `ld` through ctypes.util.find_library for every miss. While it imports, a miss
       is reported at once instead; the sonames (`libpango-1.0.so.0`, …) load directly.
-      Should that fail on some system, the import is retried the slow, usual way.
+      Should a library then be missing (HarfBuzz's subsetter is optional to WeasyPrint),
+      the import is done again the usual way.
     - Every font subset asks cffi for a `hb_codepoint_t[N]` with a new N, and cffi parses
-      each new type with pycparser (~8 ms). The same array typed `hb_codepoint_t[]` with
-      the same items is parsed once.
+      each new type with pycparser (~8 ms). The same array, typed `hb_codepoint_t[]` with
+      the same list of items, is parsed once.
     """
+    with _LOCK:
+        return _weasyprint()
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    import contextlib
     import ctypes.util
+    import io
 
     usual = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
     try:
-        import weasyprint as module
+        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints a banner on a miss
+            import weasyprint as module
+            from weasyprint.text import ffi as libraries
+        quick = libraries.harfbuzz_subset is not None
     except OSError:
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-        ctypes.util.find_library = usual
-        import weasyprint as module
+        quick = False
     finally:
         ctypes.util.find_library = usual
+    if not quick:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        import weasyprint as module
     from weasyprint.text.ffi import ffi
 
     new = ffi.new
 
     def new_array(cdecl, init=None):
-        if init is not None and isinstance(cdecl, str) and cdecl.endswith("]") \
+        if isinstance(init, (list, tuple)) and isinstance(cdecl, str) and cdecl.endswith("]") \
                 and (sized := _SIZED.fullmatch(cdecl)) and len(init) == int(sized[2]):
             cdecl = f"{sized[1]}[]"
         return new(cdecl, init)
@@ -59,37 +74,41 @@ def warm(root: str | None = None) -> None:
     if root is None:
         weasyprint()
     else:
-        _font_config(root)
+        font_config(root)
+
+
+def font_config(root: str | None):
+    """WeasyPrint's font configuration for the project at `root`, on the fontconfig setup
+    of fontconfig_file() (as it is now: a changed fonts.toml gives a new one)."""
+    return _font_config(str(fontconfig_file(Path(root))) if root else None)
 
 
 @lru_cache(maxsize=4)
-def _font_config(root: str | None):
-    """WeasyPrint's font configuration, on the fontconfig setup of fontconfig_file()."""
-    import os
+def _font_config(setup: str | None):
+    with _LOCK:
+        before = os.environ.get("FONTCONFIG_FILE")
+        if setup is not None:
+            os.environ["FONTCONFIG_FILE"] = setup
+        try:
+            weasyprint()
+            from weasyprint.text.fonts import FontConfiguration
 
-    path = fontconfig_file(Path(root)) if root else None
-    before = os.environ.get("FONTCONFIG_FILE")
-    if path is not None:
-        os.environ["FONTCONFIG_FILE"] = str(path)
-    try:
-        weasyprint()
-        from weasyprint.text.fonts import FontConfiguration
-
-        return FontConfiguration()
-    finally:
-        if path is not None:
-            if before is None:
-                del os.environ["FONTCONFIG_FILE"]
-            else:
-                os.environ["FONTCONFIG_FILE"] = before
+            return FontConfiguration()
+        finally:
+            if setup is not None:
+                if before is None:
+                    os.environ.pop("FONTCONFIG_FILE", None)
+                else:
+                    os.environ["FONTCONFIG_FILE"] = before
 
 
 def fontconfig_file(root: Path) -> Path | None:
     """The fontconfig setup PDFs are laid out with: no fonts but the faces fonts.toml names
-    under `print_fallback` (the house faces come from the page's @font-face rules). A PDF
-    then never depends on what else is installed on the machine, and Pango, which sorts
-    every known font for each new face it looks up, sorts a dozen instead of ~300 (0.04 s
-    of a three-PDF build). None (the machine's setup) when fonts.toml names none."""
+    under `print_fallback` (the house faces come from the page's @font-face rules), and
+    the generic families (`print_generic`) mapped onto them. A PDF then never depends on
+    what else is installed on the machine, and Pango, which sorts every known font for each
+    new face it looks up, sorts a dozen instead of ~300 (0.04 s of a three-PDF build). None
+    (the machine's setup) when fonts.toml has no print_fallback."""
     import hashlib
     from xml.sax.saxutils import escape
 
@@ -97,14 +116,20 @@ def fontconfig_file(root: Path) -> Path | None:
     if "print_fallback" not in conf:
         return None
     source = Path(conf["source_dir"])
+    patterns = [source / p for p in conf["print_fallback"]]  # an absolute pattern stays as it is
+    folders = sorted({str(p.parent) for p in patterns})
     cache = root / ".cache" / "fontconfig"
-    accepted = "".join(f"<glob>{escape(str(source / pattern))}</glob>" for pattern in conf["print_fallback"])
-    xml = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
-           f"  <dir>{escape(str(source))}</dir>\n"
-           f"  <cachedir>{escape(str(cache / 'cache'))}</cachedir>\n"
-           "  <cachedir>/var/cache/fontconfig</cachedir>\n"  # Debian's, made when the fonts were installed
-           f"  <selectfont><rejectfont><glob>{escape(str(source))}/*</glob></rejectfont>"
-           f"<acceptfont>{accepted}</acceptfont></selectfont>\n</fontconfig>\n")
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>"]
+    lines += [f"  <dir>{escape(folder)}</dir>" for folder in folders]
+    lines += [f"  <cachedir>{escape(str(cache / 'cache'))}</cachedir>",
+              "  <cachedir>/var/cache/fontconfig</cachedir>"]  # Debian's, made when the fonts were installed
+    lines += ["  <selectfont><rejectfont>" + "".join(f"<glob>{escape(f)}/*</glob>" for f in folders)
+              + "</rejectfont><acceptfont>" + "".join(f"<glob>{escape(str(p))}</glob>" for p in patterns)
+              + "</acceptfont></selectfont>"]
+    lines += [f"  <alias binding=\"same\"><family>{escape(generic)}</family>"
+              f"<prefer><family>{escape(family)}</family></prefer></alias>"
+              for generic, family in sorted(conf.get("print_generic", {}).items())]
+    xml = "\n".join([*lines, "</fontconfig>", ""])
     path = cache / f"fonts-{hashlib.sha256(xml.encode()).hexdigest()[:16]}.conf"
     if not path.exists():  # named by its content: workers writing it at once write the same bytes
         atomic_write(path, xml.encode(), durable=False)
@@ -113,7 +138,7 @@ def fontconfig_file(root: Path) -> Path | None:
 
 def render_page(page: str, base: str, assets: str, root: str | None = None) -> bytes:
     """A worker's task: one edition's HTML page as PDF, with this process's fonts."""
-    return render(page, Path(base), [Path(assets)], _font_config(root))
+    return render(page, Path(base), [Path(assets)], font_config(root))
 
 
 def render(html: str, base: Path, allowed: list[Path], font_config=None) -> bytes:
@@ -122,4 +147,3 @@ def render(html: str, base: Path, allowed: list[Path], font_config=None) -> byte
     document = weasyprint().HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(allowed),
                                  media_type="print")
     return document.write_pdf(font_config=font_config)
-
