@@ -175,3 +175,40 @@ def test_a_dying_pdf_worker_is_an_error_not_a_hang(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "terminated abruptly" in done.stderr
+
+
+def test_pdf_font_setup_is_thread_safe_and_follows_fonts_toml(tmp_path):
+    """Dask runs tasks in threads: the quick WeasyPrint import and the font setup leave
+    find_library and FONTCONFIG_FILE as they found them and make one configuration; a
+    changed fonts.toml gives a new one in the same process."""
+    root = copy_project(tmp_path / "p", with_translations=False)
+    code = (
+        "import ctypes.util, os, sys, threading\n"
+        "from pathlib import Path\n"
+        "usual = ctypes.util.find_library\n"
+        "from editions.render import pdf\n"
+        "got = []\n"
+        "threads = [threading.Thread(target=lambda: got.append(pdf.font_config(sys.argv[1]))) for _ in range(6)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "assert ctypes.util.find_library is usual, 'find_library left patched'\n"
+        "assert 'FONTCONFIG_FILE' not in os.environ, 'FONTCONFIG_FILE leaked'\n"
+        "assert len({id(c) for c in got}) == 1, 'several configurations'\n"
+        "toml = Path(sys.argv[1]) / 'styles' / 'fonts.toml'\n"
+        "text = toml.read_text(); toml.write_text(text.replace('\"NotoSansMath-*.ttf\",', ''))\n"
+        "assert toml.read_text() != text\n"
+        "assert pdf.font_config(sys.argv[1]) is not got[0], 'stale configuration'\n")
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_failing_pdf_font_setup_is_reported_by_each_edition(tmp_path):
+    """The workers' warm-up may fail (here: .cache/fontconfig is a file); each edition
+    then says why, instead of a broken pool."""
+    root = copy_project(tmp_path / "p")
+    (root / ".cache").mkdir()
+    (root / ".cache" / "fontconfig").write_text("not a folder")
+    done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "build", "--format", "pdf",
+                           "--jobs", "2"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.count("could not render") == 3, done.stderr
+    assert "terminated abruptly" not in done.stderr and "fontconfig" in done.stderr, done.stderr

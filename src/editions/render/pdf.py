@@ -80,26 +80,27 @@ def warm(root: str | None = None) -> None:
 def font_config(root: str | None):
     """WeasyPrint's font configuration for the project at `root`, on the fontconfig setup
     of fontconfig_file() (as it is now: a changed fonts.toml gives a new one)."""
-    return _font_config(str(fontconfig_file(Path(root))) if root else None)
+    setup = str(fontconfig_file(Path(root))) if root else None
+    with _LOCK:  # one configuration per setup, also when threads ask at once
+        return _font_config(setup)
 
 
 @lru_cache(maxsize=4)
 def _font_config(setup: str | None):
-    with _LOCK:
-        before = os.environ.get("FONTCONFIG_FILE")
-        if setup is not None:
-            os.environ["FONTCONFIG_FILE"] = setup
-        try:
-            weasyprint()
-            from weasyprint.text.fonts import FontConfiguration
+    before = os.environ.get("FONTCONFIG_FILE")
+    if setup is not None:
+        os.environ["FONTCONFIG_FILE"] = setup
+    try:
+        weasyprint()
+        from weasyprint.text.fonts import FontConfiguration
 
-            return FontConfiguration()
-        finally:
-            if setup is not None:
-                if before is None:
-                    os.environ.pop("FONTCONFIG_FILE", None)
-                else:
-                    os.environ["FONTCONFIG_FILE"] = before
+        return FontConfiguration()
+    finally:
+        if setup is not None:
+            if before is None:
+                os.environ.pop("FONTCONFIG_FILE", None)
+            else:
+                os.environ["FONTCONFIG_FILE"] = before
 
 
 def fontconfig_file(root: Path) -> Path | None:
