@@ -95,6 +95,36 @@ def test_parallel_build_matches_a_serial_one(tmp_path):
         assert (a / "dist" / SLUG / name).read_bytes() == (b / "dist" / SLUG / name).read_bytes()
 
 
+def test_pdfs_taken_back_from_the_queue_match_a_serial_build(tmp_path, monkeypatch):
+    """When this process has nothing left to do and PDFs are still queued (an archive), it
+    renders some itself: the files are the same, byte for byte, as a serial build's."""
+    from editions import executor
+
+    def project(dest: Path) -> Path:
+        root = copy_project(dest)
+        text = (root / "manuscripts" / f"{SLUG}.md").read_text(encoding="utf-8")
+        (root / "manuscripts" / "second.md").write_text(text.replace(f"slug: {SLUG}", "slug: second"),
+                                                        encoding="utf-8")
+        for loc in ("fa_AF", "ps_AF"):
+            folder = root / "translations" / loc / "LC_MESSAGES"
+            (folder / "second.po").write_bytes((folder / f"{SLUG}.po").read_bytes())
+        return root
+
+    a, b = project(tmp_path / "a"), project(tmp_path / "b")
+    assert build(Project(a), runner=Local(1), formats=["html", "pdf"]).built == 6
+    taken = []
+    render = executor._pdf
+    monkeypatch.setattr(executor, "STEAL_FROM", 1)
+    monkeypatch.setattr(executor, "_pdf", lambda *args: taken.append(args[1]) or render(*args))
+    assert build(Project(b), runner=Local(2), formats=["html", "pdf"]).built == 6
+    assert taken, "no PDF was taken back from the queue"
+    for slug in (SLUG, "second"):
+        for tag in LANGS:
+            for fmt in ("html", "pdf"):
+                name = f"{slug}.{tag}.{fmt}"
+                assert (a / "dist" / slug / name).read_bytes() == (b / "dist" / slug / name).read_bytes(), name
+
+
 def test_dask_engine_on_a_local_cluster(tmp_path):
     from distributed import Client, LocalCluster
 

@@ -10,12 +10,19 @@ if TYPE_CHECKING:
     from .render.edition import Job
 
 
+# PDFs still waiting for a worker when this process has nothing else left to do: from this
+# many on, it imports WeasyPrint itself (0.25 s) and takes them, the last queued first.
+STEAL_FROM = 4
+
+
 class Local:
     """Local rendering. With one worker, everything runs here in order. With N workers, a
     pool of N-1 processes renders PDFs — started at once, so each WeasyPrint import
     overlaps our parsing and catalog work, and terminated mid-import when there turns out
     to be nothing to render — while this process writes the HTML pages and runs pandoc for
-    the EPUBs in threads (pandoc is a process of its own, so those threads mostly wait)."""
+    the EPUBs in threads (pandoc is a process of its own, so those threads mostly wait).
+    When those are done and PDFs are still queued (an archive), this process renders PDFs
+    too, taking them back from the queue."""
 
     def __init__(self, workers: int | None, root: str | None = None):
         import multiprocessing
@@ -55,6 +62,7 @@ class Local:
             results.put((i, fmt, data))
 
         epubs: list = []
+        pdfs: list = []  # (i, future, render_page's arguments)
         with ThreadPoolExecutor(max(1, self.workers // 2)) as threads:
             for i, job in enumerate(jobs):
                 try:
@@ -70,17 +78,28 @@ class Local:
                         future = self.pool.submit(render_page, page, pdf_base(job), job.assets, job.root)
                     except BrokenProcessPool as exc:  # …and, once it is gone, every later submit
                         finish(i, "pdf", exc)
-                    else:
-                        future.add_done_callback(lambda f, i=i: finish(i, "pdf", f.exception() or f.result()))
+                    else:  # (a PDF taken back from the queue is finished by this process)
+                        future.add_done_callback(
+                            lambda f, i=i: f.cancelled() or finish(i, "pdf", f.exception() or f.result()))
+                        pdfs.append((i, future, (page, pdf_base(job), job.assets, job.root)))
                 if "epub" in job.formats:
                     epubs.append((job, epub_body, i))
                 _drain(results, pending, done, block=False)
             # pandoc for the EPUBs waits until the PDF workers are warm: on a small machine it
             # would otherwise slow their WeasyPrint import, which every PDF waits for.
             futures_wait(self.ready)
-            for job, epub_body, i in epubs:
-                threads.submit(_epub, job, epub_body, i, finish)
+            running = [threads.submit(_epub, job, epub_body, i, finish) for job, epub_body, i in epubs]
+            stealing = False
             while pending:
+                if all(f.done() for f in running):
+                    queued = [(i, f, args) for i, f, args in pdfs if not (f.done() or f.running())]
+                    taken = next(((i, args) for i, f, args in reversed(queued) if f.cancel()), None) \
+                        if stealing or len(queued) >= STEAL_FROM else None
+                    if taken is not None:
+                        stealing = True
+                        finish(taken[0], "pdf", _pdf(*taken[1]))
+                        _drain(results, pending, done, block=False)
+                        continue
                 _drain(results, pending, done, block=True)
 
     def close(self) -> None:
@@ -102,6 +121,15 @@ def _warm(root: str | None) -> None:
         warm(root)
     except Exception:  # noqa: BLE001
         pass
+
+
+def _pdf(*args) -> "bytes | BaseException":
+    from .render.pdf import render_page
+
+    try:
+        return render_page(*args)
+    except Exception as exc:  # noqa: BLE001 - reported for this edition only
+        return exc
 
 
 def _epub(job: "Job", epub_body: str, i: int, finish) -> None:
