@@ -163,5 +163,17 @@ def _run(b, project, command: str, args, runner=None):
     return report
 
 
+def run() -> int:
+    """The `make-editions` command: main(), then an exit that does not walk the heap. At
+    shutdown Python collects garbage across every object it made (0.04 s after a build, a
+    twentieth of a cold one); frozen, they are left to the process's end. Only the command
+    does this: main() called from Python leaves the collector alone."""
+    import gc
+
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
