@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+from collections import deque
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -88,11 +89,14 @@ class Local:
             # pandoc for the EPUBs waits until the PDF workers are warm: on a small machine it
             # would otherwise slow their WeasyPrint import, which every PDF waits for.
             futures_wait(self.ready)
-            running = [threads.submit(_epub, job, epub_body, i, finish) for job, epub_body, i in epubs]
+            running = deque(threads.submit(_epub, job, epub_body, i, finish) for job, epub_body, i in epubs)
             stealing = False
             while pending:
-                if all(f.done() for f in running):
-                    queued = [(i, f, args) for i, f, args in pdfs if not (f.done() or f.running())]
+                while running and running[0].done():
+                    running.popleft()
+                if not running:  # nothing left here but waiting: take PDFs back if enough wait
+                    pdfs = [p for p in pdfs if not p[1].done()]  # (finished pages are let go)
+                    queued = [(i, f, args) for i, f, args in pdfs if not f.running()]
                     taken = next(((i, args) for i, f, args in reversed(queued) if f.cancel()), None) \
                         if stealing or len(queued) >= STEAL_FROM else None
                     if taken is not None:
