@@ -75,14 +75,15 @@ class Local:
                 if "html" in job.formats:
                     finish(i, "html", page.encode("utf-8"))
                 if "pdf" in job.formats:  # a worker that dies fails its future (BrokenProcessPool)
+                    args = (page, pdf_base(job), job.assets, job.root)
                     try:
-                        future = self.pool.submit(render_page, page, pdf_base(job), job.assets, job.root)
+                        future = self.pool.submit(render_page, *args)
                     except BrokenProcessPool as exc:  # …and, once it is gone, every later submit
                         finish(i, "pdf", exc)
                     else:  # (a PDF taken back from the queue is finished by this process)
                         future.add_done_callback(
                             lambda f, i=i: f.cancelled() or finish(i, "pdf", f.exception() or f.result()))
-                        pdfs.append((i, future, (page, pdf_base(job), job.assets, job.root)))
+                        pdfs.append((i, future, args))
                 if "epub" in job.formats:
                     epubs.append((job, epub_body, i))
                 _drain(results, pending, done, block=False)
@@ -101,7 +102,7 @@ class Local:
                         if stealing or len(queued) >= STEAL_FROM else None
                     if taken is not None:
                         stealing = True
-                        finish(taken[0], "pdf", _pdf(*taken[1]))
+                        finish(taken[0], "pdf", _caught(render_page, *taken[1]))
                         _drain(results, pending, done, block=False)
                         continue
                 _drain(results, pending, done, block=True)
@@ -127,22 +128,19 @@ def _warm(root: str | None) -> None:
         pass
 
 
-def _pdf(*args) -> "bytes | BaseException":
-    from .render.pdf import render_page
-
+def _caught(render, *args):
+    """`render(*args)`, or the exception that stopped it: reported for that edition only,
+    the others still build."""
     try:
-        return render_page(*args)
-    except Exception as exc:  # noqa: BLE001 - reported for this edition only
+        return render(*args)
+    except Exception as exc:  # noqa: BLE001
         return exc
 
 
 def _epub(job: "Job", epub_body: str, i: int, finish) -> None:
     from .render.edition import render_epub
 
-    try:
-        finish(i, "epub", render_epub(job, epub_body))
-    except Exception as exc:  # noqa: BLE001
-        finish(i, "epub", exc)
+    finish(i, "epub", _caught(render_epub, job, epub_body))
 
 
 def _drain(results: queue.Queue, pending: dict, done, block: bool) -> None:
@@ -188,10 +186,7 @@ class Dask:
 def _safely(job: "Job") -> "dict | BaseException":
     from .render.edition import render
 
-    try:
-        return render(job)
-    except Exception as exc:  # reported per edition; the others still build
-        return exc
+    return _caught(render, job)
 
 
 def make(kind: str, jobs: int | None, scheduler: str | None, root: str | None = None):

@@ -106,11 +106,16 @@ def printable(root: Path) -> frozenset[int] | None:
     out: set[int] = set()
     for f in fonts_:
         out |= cmap(src / f.file) & _codepoints(f.subset) if f.subset else cmap(src / f.file)
-    for pattern in conf["print_fallback"]:
-        pattern = src / pattern  # an absolute pattern stays as it is
+    for pattern in fallback_patterns(conf):
         for path in Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))):
             out |= cmap(path)
     return frozenset(out)
+
+
+def fallback_patterns(conf: dict) -> list[Path]:
+    """fonts.toml's `print_fallback` as absolute glob patterns: a name is taken in
+    source_dir, an absolute pattern stays as it is."""
+    return [Path(conf["source_dir"]) / pattern for pattern in conf["print_fallback"]]
 
 
 def subset(src: Path, codepoints: set[int]) -> bytes:

@@ -9,8 +9,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from ..fsutil import atomic_write, read_toml
-from .assets import fetcher
+from ..fsutil import atomic_write
+from .assets import fallback_patterns, fetcher, fonts
 
 _SIZED = re.compile(r"(\w+)\[(\d+)\]")
 _LOCK = threading.RLock()  # the imports and font setups below change process-wide state
@@ -113,11 +113,10 @@ def fontconfig_file(root: Path) -> Path | None:
     import hashlib
     from xml.sax.saxutils import escape
 
-    conf = read_toml(root / "styles" / "fonts.toml")
+    conf, _faces = fonts(root)
     if "print_fallback" not in conf:
         return None
-    source = Path(conf["source_dir"])
-    patterns = [source / p for p in conf["print_fallback"]]  # an absolute pattern stays as it is
+    patterns = fallback_patterns(conf)
     folders = sorted({str(p.parent) for p in patterns})
     cache = root / ".cache" / "fontconfig"
     lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>"]
