@@ -70,21 +70,22 @@ def test_bad_front_matter_names_file_and_line(tmp_path, front, line, message):
 def test_missing_field_and_unsupported_block_are_errors(tmp_path):
     with pytest.raises(EditionsError, match="required field 'author'"):
         read(write_manuscript(tmp_path, "a", "Text.", author=None))
-    path = write_manuscript(tmp_path, "b", "Text.\n\n```\ncode\n```")
+    path = write_manuscript(tmp_path, "b", "Text.\n\nTerm\n: a definition")
     with pytest.raises(EditionsError) as err:
         read(path)
-    assert err.value.line == 11 and "CodeBlock" in err.value.message
+    assert err.value.line == 11 and "definition list" in err.value.message
 
 
-def test_raw_html_in_a_manuscript_stays_text(tmp_path):
-    ms = read(write_manuscript(tmp_path, "c", "Hello <script>alert(1)</script> there."))
-    assert ms.segments[-1].msgid == "Hello <script>alert(1)</script> there."
+def test_raw_html_in_a_manuscript_is_refused_at_its_line(tmp_path):
+    with pytest.raises(EditionsError) as err:
+        read(write_manuscript(tmp_path, "c", "Fine.\n\nHello <script>alert(1)</script> there."))
+    assert err.value.line == 11 and "raw HTML" in err.value.message
 
 
 def test_each_segment_is_its_own_text_only(tmp_path):
     """pandoc's block ranges can run into the next block; tabs count as tab stops."""
     body = ("The risks are:\n- first risk\n\n1. First point\n   - sub one\n2. Second\n   > quoted\n\n"
-            "Setext Title\n============\n\n>\tquoted line\n>\tsecond line\n\n"
+            "Setext Title\n------------\n\n>\tquoted line\n>\tsecond line\n\n"
             "Line one  \nline two\\\nthree\u00a0four.")
     ms = read(write_manuscript(tmp_path, "seg", body))
     got = [s.msgid for s in ms.segments[len(ms.fields):]]
@@ -92,14 +93,10 @@ def test_each_segment_is_its_own_text_only(tmp_path):
                    "Setext Title", "quoted line second line", "Line one\\\nline two\\\nthree\u00a0four."]
 
 
-@pytest.mark.parametrize("body, line, message", [
-    ("note[^1]\n\n[^1]: the note", 11, "footnotes"),
-    ("see [ref][r]\n\n[r]: https://x.org", 11, "reference-style"),
-])
-def test_constructs_that_cannot_be_translated_alone_are_refused(tmp_path, body, line, message):
-    with pytest.raises(EditionsError) as err:
-        read(write_manuscript(tmp_path, "x", body))
-    assert err.value.line == line and message in err.value.message
+def test_notes_and_reference_links_become_ordinary_segments(tmp_path):
+    ms = read(write_manuscript(tmp_path, "x", "see [ref][r] now[^a]\n\n[r]: https://x.org\n[^a]: the note"))
+    got = [(s.msgid, s.comment) for s in ms.segments[len(ms.fields):]]
+    assert got == [("see [ref](https://x.org) now[^1]", "paragraph"), ("the note", "note 1")]
 
 
 def test_blank_fields_count_as_missing_and_dates_stay_in_range(tmp_path):

@@ -18,7 +18,7 @@ from . import __version__, catalog, messages
 from .errors import EditionsError, UsageError
 from .fsutil import atomic_write, read_toml, write_if_changed
 from .locale import LANGUAGES
-from .manuscript import PANDOC_READER, Manuscript, read
+from .manuscript import MODEL, PANDOC_READER, Manuscript, read
 
 FORMATS = ("html", "epub", "pdf")
 INDEX_ORDER = ("fa-AF", "ps-AF", "en")
@@ -90,7 +90,7 @@ def load_manuscripts(project: Project, slugs: list[str], report: Report) -> list
     manuscripts that changed."""
     from importlib.metadata import version
 
-    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}"
+    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{MODEL}"
     out = []
     for slug in slugs:
         path = project.manuscripts / f"{slug}.md"

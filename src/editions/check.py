@@ -17,7 +17,7 @@ import polib
 from . import inline
 from .catalog import safe_format
 from .inline import BIDI_CONTROLS, UNSAFE_CHARS
-from .errors import EditionsError
+from .errors import EditionsError, each
 from .locale import LANGUAGES
 
 BY_GETTEXT = {lang.gettext: lang for lang in LANGUAGES.values()}
@@ -93,7 +93,7 @@ def check_manuscript(path: Path, name: str, printable: frozenset[int] | None = N
     except UnicodeDecodeError:
         out.append(Finding(name, 1, "error", "encoding", "not UTF-8 text"))
     except EditionsError as exc:
-        out.append(Finding(name, exc.line or 1, "error", "manuscript", exc.message))
+        out += [Finding(name, p.line or 1, "error", "manuscript", p.message) for p in each(exc)]
     return out
 
 

@@ -25,3 +25,23 @@ class EditionsError(Exception):
 
 class UsageError(Exception):
     """The command line itself is wrong: the CLI exits 2."""
+
+
+class Problems(EditionsError):
+    """Several content problems of one file, reported together (each on its own line)."""
+
+    def __init__(self, problems: list[EditionsError]):
+        first = problems[0]
+        super().__init__(first.path, first.line, first.message)
+        self.problems = list(problems)
+
+    def __reduce__(self):
+        return (type(self), (self.problems,))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def each(exc: EditionsError) -> list[EditionsError]:
+    """The single problems an error carries."""
+    return list(exc.problems) if isinstance(exc, Problems) else [exc]

@@ -1,8 +1,7 @@
 """Manuscripts: Markdown with YAML front matter → a Manuscript of translatable segments.
 
-pandoc (commonmark_x with source positions) parses the body once; each text block
-(paragraph, heading, list item) becomes one segment whose msgid is the author's own
-Markdown for that block, whitespace collapsed, with the line it starts on.
+pandoc (commonmark_x with source positions) parses the body once; `article` turns its
+reading into the skeleton and the segments (see there for the element types).
 """
 from __future__ import annotations
 
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import EditionsError
+from .article import Segment, Walker as _Walker, list_marker  # noqa: F401 (re-exported)
+from .errors import EditionsError, Problems
 from .locale import LANGUAGES
 
 KINDS = ("opinion", "analysis", "news")
@@ -31,16 +31,13 @@ OPTIONAL = ("lang", "kind", "author_role", "credit")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Extensions that would let text carry markup, attributes or metadata of its own.
-PANDOC_READER = ("commonmark_x+sourcepos-raw_html-raw_attribute-attributes-bracketed_spans"
-                 "-fenced_divs-smart-emoji-tex_math_dollars-yaml_metadata_block-alerts-task_lists")
-REFERENCE_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s")
-
-
-@dataclass(frozen=True)
-class Segment:
-    msgid: str
-    line: int
-    comment: str
+# The editor's Markdown: CommonMark with GFM tables, footnotes, strikeout, super/subscript,
+# bare URLs, typographic quotes and dashes, attributes (heading ids, figure alt/credit).
+# Raw HTML is read so that it can be refused at its line; extensions that would let text
+# carry divs, spans, math or metadata stay off.
+PANDOC_READER = ("commonmark_x+sourcepos+smart+autolink_bare_uris-raw_attribute-bracketed_spans"
+                 "-fenced_divs-emoji-tex_math_dollars-yaml_metadata_block-alerts-task_lists-implicit_figures")
+MODEL = 2  # bump when the article model changes what read() returns (cached parses are dropped)
 
 
 @dataclass(frozen=True)
@@ -95,23 +92,23 @@ def front_matter(path: Path) -> tuple[dict, dict[str, int], list[str], int]:
 
 
 def read(path: Path) -> Manuscript:
-    """Parse and validate one manuscript file."""
+    """Parse and validate one manuscript file. Every problem of the body is reported at
+    once (Problems), each at the line where the editor must act."""
     meta, meta_lines, lines, body_offset = front_matter(path)
     fields = tuple(
         (name, Segment(_one_line(path, meta_lines[name], meta[name], name), meta_lines[name], comment))
         for name, comment in TRANSLATED_FIELDS.items() if name in meta
     )
     segments: list[Segment] = [seg for _, seg in fields]
-    for number, line in enumerate(lines[body_offset:], body_offset + 1):
-        if REFERENCE_DEFINITION.match(line):
-            raise EditionsError(path, number, "footnotes are not supported: put the note in the text"
-                                if line.lstrip().startswith("[^") else
-                                "reference-style link definitions are not supported: write links inline, "
-                                "[text](https://…)")
-    doc = _pandoc_doc(path, "\n".join(lines[body_offset:]))
-    lines = [line.expandtabs(4) for line in lines]  # pandoc counts columns with tab stops of 4
-    skeleton = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {},
-                "blocks": _Walker(path, lines, body_offset, segments).blocks(doc["blocks"])}
+    body = lines[body_offset:]
+    doc = _pandoc_doc(path, "\n".join(body))
+    walker = _Walker(path, body, body_offset, segments, meta["lang"])
+    blocks = walker.blocks(doc["blocks"])
+    walker.unused_notes()
+    if walker.problems:
+        raise Problems(sorted(walker.problems, key=lambda e: e.line or 0))
+    skeleton = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {}, "blocks": blocks,
+                "notes": walker.notes}
     return Manuscript(path, meta["slug"], meta["lang"], meta["kind"], meta["date"], fields,
                       tuple(segments), json.dumps(skeleton, ensure_ascii=False))
 
@@ -190,128 +187,3 @@ def _pandoc_doc(path: Path, body: str) -> dict:
 
 
 
-def _roman(n: int) -> str:
-    out = ""
-    for value, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                       (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + sym, n - value
-    return out
-
-
-def list_marker(style: str, delim: str, number: int) -> str:
-    """The marker a reader of the source sees: '1.', 'a)', '(iv)'."""
-    label = {"LowerAlpha": chr(ord("a") + (number - 1) % 26),
-             "UpperAlpha": chr(ord("A") + (number - 1) % 26),
-             "LowerRoman": _roman(number).lower(),
-             "UpperRoman": _roman(number)}.get(style, str(number))
-    return {"OneParen": f"{label})", "TwoParens": f"({label})"}.get(delim, f"{label}.")
-
-
-class _Walker:
-    """Turns pandoc blocks into a skeleton, collecting one segment per text block."""
-
-    def __init__(self, path: Path, lines: list[str], offset: int, segments: list[Segment]):
-        self.path, self.lines, self.offset, self.segments = path, lines, offset, segments
-        self.last_pos: str | None = None
-
-    def blocks(self, blocks: list, pos: str | None = None, comment: str = "") -> list:
-        out = []
-        for block in blocks:
-            out.extend(self.block(block, pos, comment))
-        return out
-
-    def block(self, block: dict, pos: str | None, comment: str) -> list:
-        kind, c = block["t"], block.get("c")
-        self.last_pos = pos
-        if kind == "Div" and _attr(c[0], "wrapper"):
-            return self.blocks(c[1], _attr(c[0], "data-pos"), comment)
-        if kind in ("Para", "Plain"):
-            return [{"t": kind, "c": self.segment(pos, comment or "paragraph", c)}]
-        if kind == "Header":
-            level, (ident, _classes, attrs), inlines = c
-            seg = self.segment(dict(attrs).get("data-pos"), f"heading (level {level})", inlines, header=True)
-            return [{"t": "Header", "c": [level, [ident, [], []], seg]}]
-        if kind in ("OrderedList", "BulletList"):
-            if kind == "OrderedList":
-                start, style, delim = c[0][0], c[0][1]["t"], c[0][2]["t"]
-                items = c[1]
-                markers = [list_marker(style, delim, start + i) for i in range(len(items))]
-            else:
-                items, markers = c, ["•"] * len(c)
-            done = [self.blocks(item, pos, f"list item {m}") for item, m in zip(items, markers)]
-            return [{"t": kind, "c": [c[0], done] if kind == "OrderedList" else done}]
-        if kind == "BlockQuote":
-            return [{"t": "BlockQuote", "c": self.blocks(c, pos, "quotation")}]
-        if kind == "HorizontalRule":
-            return [block]
-        own = c[0] if isinstance(c, list) and c and isinstance(c[0], list) and len(c[0]) == 3 else None
-        if own and isinstance(own[2], list):
-            pos = dict(map(tuple, own[2])).get("data-pos", pos)
-        raise EditionsError(self.path, self.line_of(pos),
-                            f"unsupported Markdown block ({kind}): use paragraphs, headings, lists and quotations")
-
-    def extent(self, inlines: list):
-        found: list = []
-        try:
-            _inline_positions(inlines, found)
-        except ValueError:
-            raise EditionsError(self.path, self.line_of(self.last_pos), "footnotes are not supported: "
-                                "put the note in the text or at the end as a paragraph") from None
-        if not found:
-            return None
-        return min(a for a, _ in found), max(b for _, b in found)
-
-    def line_of(self, pos: str | None) -> int | None:
-        m = re.match(r"(\d+):", pos or "")
-        return int(m.group(1)) + self.offset if m else None
-
-    def segment(self, pos: str | None, comment: str, inlines: list, header: bool = False) -> dict:
-        """The block's own Markdown: its line ranges (which skip list and quote markers),
-        clipped to where its first inline starts and its last one ends (pandoc's block
-        ranges can run into the next block). Hard line breaks stay; other whitespace
-        collapses to one space (ASCII only: a no-break space is kept)."""
-        if not pos:
-            raise EditionsError(self.path, None, "pandoc gave no source position for a block")
-        extent = self.extent(inlines)
-        if extent is None:
-            raise EditionsError(self.path, self.line_of(pos), "empty text block")
-        start, end = extent
-        text = ""
-        for part in pos.split(";"):
-            (l1, c1), (l2, c2) = (tuple(map(int, p.split(":"))) for p in part.split("-"))
-            (l1, c1), (l2, c2) = max((l1, c1), start), min((l2, c2), end)
-            for ln in range(l1, l2 + 1):
-                src = self.lines[self.offset + ln - 1] + "\n" if self.offset + ln - 1 < len(self.lines) else ""
-                lo = c1 - 1 if ln == l1 else 0
-                hi = c2 - 1 if ln == l2 else len(src)
-                text += src[lo:hi] if hi > lo else ""
-        text = re.sub(r"(?: {2,}|\\)\n(?=.)", "\0", text)
-        text = re.sub(r"[ \t\r\n]+", " ", text).strip(" ").replace("\0", "\\\n")
-        if header:
-            text = re.sub(r"^#{1,6}[ \t]*", "", re.sub(r"[ \t]+#+$", "", text))
-        if not text:
-            raise EditionsError(self.path, self.line_of(pos), "empty text block")
-        self.segments.append(Segment(text, self.line_of(pos), comment))
-        return {"segment": len(self.segments) - 1}
-
-
-def _inline_positions(node, out: list) -> None:
-    if isinstance(node, dict):
-        if node.get("t") == "Note":
-            raise ValueError("footnote")
-        if node.get("t") == "Span" and _attr(node["c"][0], "wrapper"):
-            pos = _attr(node["c"][0], "data-pos")
-            if pos:
-                for part in pos.split(";"):
-                    a, b = part.split("-")
-                    out.append((tuple(map(int, a.split(":"))), tuple(map(int, b.split(":")))))
-        for value in node.values():
-            _inline_positions(value, out)
-    elif isinstance(node, list):
-        for value in node:
-            _inline_positions(value, out)
-
-
-def _attr(attr: list, key: str) -> str | None:
-    return dict(attr[2]).get(key)

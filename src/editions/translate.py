@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from . import inline
-from .locale import LANGUAGES, format_date
+from .locale import LANGUAGES, digits, format_date
 from .manuscript import Manuscript
 
 
@@ -25,6 +25,7 @@ class Edition:
     draft: bool
     document: str  # pandoc JSON of the article body, translated
     summary: str = ""  # the first paragraph, shortened: page description and social cards
+    image: str = ""    # the lead figure's image (page-relative URL): og:image
 
 
 def missing(ms: Manuscript, table: dict[str, str]) -> list[str]:
@@ -32,9 +33,12 @@ def missing(ms: Manuscript, table: dict[str, str]) -> list[str]:
     return [s.msgid for s in ms.segments if s.msgid not in table]
 
 
-def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool = False) -> Edition:
+def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool = False,
+            pictures: dict[str, dict] | None = None) -> Edition:
     """Translate `ms` into `tag` with msgid→msgstr `table` (None: the source language).
-    Missing or fuzzy entries fall back to the source text (only drafts have any)."""
+    Missing or fuzzy entries fall back to the source text (only drafts have any).
+    `pictures`: each figure's image (by the src the manuscript names) as the page shows
+    it — {"src", "width", "height", "srcset"} (see images.shown)."""
     def text(msgid: str) -> str:
         return msgid if table is None else table.get(msgid) or msgid
 
@@ -42,41 +46,107 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
         seg = ms.field(name)
         return inline.plain(text(seg.msgid)) if seg else ""
 
-    doc = json.loads(ms.skeleton)
+    skeleton = json.loads(ms.skeleton)
     segments = ms.segments
+    notes: list = []
+    lead: list[str] = []
+
+    def inlines(index: int) -> list[dict]:
+        msgid = segments[index].msgid
+        translated = table is not None and bool(table.get(msgid))
+        nodes = inline.to_inlines(text(msgid), frozenset(inline.links(msgid)), tag if translated else None)
+        return _calls(nodes, inline.notes(msgid), notes)
 
     def fill(node):
         if isinstance(node, dict):
-            c = node.get("c")
-            if node.get("t") in ("Para", "Plain") and isinstance(c, dict) and "segment" in c:
-                return {"t": node["t"], "c": _inlines(segments[c["segment"]].msgid, text, tag)}
-            if node.get("t") == "Header" and isinstance(c[2], dict):
-                return {"t": "Header", "c": [c[0], c[1], _inlines(segments[c[2]["segment"]].msgid, text, tag)]}
+            t, c = node.get("t"), node.get("c")
+            if t in ("Para", "Plain") and isinstance(c, dict):
+                if "segment" in c:
+                    return {"t": t, "c": inlines(c["segment"])}
+                return {"t": t, "c": [{"t": "Str", "c": number(c["number"], tag)}]}
+            if t == "Header" and isinstance(c[2], dict):
+                return {"t": "Header", "c": [c[0], c[1], inlines(c[2]["segment"])]}
+            if t == "SangarFigure":
+                return _figure(c, tag, pictures or {}, lambda i: inlines(i), lead,
+                               lambda i: inline.plain(text(segments[i].msgid)))
             return {k: fill(v) for k, v in node.items()}
         if isinstance(node, list):
             return [fill(v) for v in node]
         return node
 
-    doc["blocks"] = fill(doc["blocks"])
+    notes.extend(fill(n) for n in skeleton.pop("notes", []))
+    skeleton["blocks"] = fill(skeleton["blocks"])
     lang = LANGUAGES[tag]
     return Edition(
         slug=ms.slug, tag=tag, dir=lang.dir, source_lang=ms.lang, kind=ms.kind,
         title=field("title"), author=field("author"), author_role=field("author_role"),
         credit=field("credit"), date_iso=ms.date.isoformat(), date_text=format_date(ms.date, tag),
-        draft=draft, document=json.dumps(doc, ensure_ascii=False),
+        draft=draft, document=json.dumps(skeleton, ensure_ascii=False),
         summary=_summary(next((inline.plain(text(seg.msgid)) for seg in ms.segments[len(ms.fields):]
                                if seg.comment == "paragraph"), "")),
+        image=lead[0] if lead else "",
     )
 
+
+def number(text: str, tag: str) -> str:
+    """A number from a table cell in the edition's digits and separators."""
+    if LANGUAGES[tag].dir == "ltr":
+        return text
+    return digits(text.translate(_SEPARATORS), tag)
+
+
+_SEPARATORS = str.maketrans({",": "٬", ".": "٫", "%": "٪"})
+
+
+def _calls(nodes: list[dict], wanted: list[int], notes: list) -> list[dict]:
+    """Note calls → pandoc notes. A translation keeps every note of its source: a call it
+    lacks is added at the end of the text, one it invents stays visible as typed."""
+    used: list[int] = []
+
+    def walk(items: list[dict]) -> list[dict]:
+        out = []
+        for n in items:
+            if n["t"] == "NoteRef":
+                if n["c"] in wanted and n["c"] not in used and n["c"] <= len(notes):
+                    used.append(n["c"])
+                    out.append({"t": "Note", "c": notes[n["c"] - 1]})
+                else:
+                    out.append({"t": "Str", "c": f"[^{n['c']}]"})
+            elif n["t"] in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript"):
+                out.append({"t": n["t"], "c": walk(n["c"])})
+            elif n["t"] == "Link":
+                out.append({"t": "Link", "c": [n["c"][0], walk(n["c"][1]), n["c"][2]]})
+            else:
+                out.append(n)
+        return out
+
+    out = walk(nodes)
+    out += [{"t": "Note", "c": notes[k - 1]} for k in wanted if k not in used and k <= len(notes)]
+    return out
+
+
+def _figure(fig: dict, tag: str, pictures: dict[str, dict], inlines, lead: list, plain) -> dict:
+    """A figure as pandoc's Figure: the image (with its size and web variants), the
+    caption and the credit."""
+    src = fig["srcs"].get(tag, fig["src"])
+    shown = pictures.get(src) or {"src": src, "width": 0, "height": 0, "srcset": ""}
+    lead.append(shown["src"])
+    attrs = [["width", str(shown["width"])], ["height", str(shown["height"])]] if shown["width"] else []
+    if shown["srcset"]:
+        attrs += [["srcset", shown["srcset"]], ["sizes", "(max-width: 46rem) 100vw, 46rem"]]
+    attrs += [["loading", "lazy" if lead[1:] else "eager"], ["decoding", "async"]]
+    alt = [{"t": "Str", "c": plain(fig["alt"])}] if fig["alt"] >= 0 else []
+    image = {"t": "Image", "c": [["", [], attrs], alt, [shown["src"], ""]]}
+    caption: list[dict] = inlines(fig["caption"]) if fig["caption"] is not None else []
+    if fig["credit"] is not None:
+        credit = {"t": "Span", "c": [["", ["credit"], []], inlines(fig["credit"])]}
+        caption = caption + ([{"t": "Space"}] if caption else []) + [credit]
+    return {"t": "Figure", "c": [[fig["id"], [], []], [None, [{"t": "Plain", "c": caption}] if caption else []],
+                                 [{"t": "Plain", "c": [image]}]]}
 
 def _summary(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
     return cut.rstrip("،,;؛:") + "…"
-
-
-def _inlines(msgid: str, text, tag: str) -> list[dict]:
-    # A translation may carry only the links its source has.
-    return inline.to_inlines(text(msgid), frozenset(inline.links(msgid)))
 
