@@ -11,10 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SLUG = "cloud-over-the-taliban"
 
 
-def copy_project(dest: Path, with_translations: bool = True) -> Path:
-    """The project's manuscripts, styles (and catalogs) copied under `dest`."""
-    for name in ("manuscripts", "styles") + (("translations",) if with_translations else ()):
-        shutil.copytree(ROOT / name, dest / name)
+def copy_project(dest: Path, with_translations: bool = True, slugs: tuple[str, ...] = (SLUG,)) -> Path:
+    """The project's styles and the articles `slugs` — manuscripts, their images (and
+    catalogs, with the UI's) — copied under `dest`."""
+    shutil.copytree(ROOT / "styles", dest / "styles")
+    names = [f"manuscripts/{slug}.md" for slug in slugs]
+    if with_translations:
+        names += [p.relative_to(ROOT).as_posix() for p in (ROOT / "translations").rglob("*")
+                  if p.is_file() and p.stem in (*slugs, "messages")]
+    for name in names:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, dest / name)
+    if (ROOT / "manuscripts" / "images").is_dir():
+        shutil.copytree(ROOT / "manuscripts" / "images", dest / "manuscripts" / "images")
     (dest / "translations").mkdir(exist_ok=True)
     return dest
 

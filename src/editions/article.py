@@ -30,6 +30,7 @@ from .errors import EditionsError
 NUMERIC = re.compile(r"[-+−–]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?|[-+−–]?\d+(?:\.\d+)?%?")
 FIGURE_KEYS = {"alt", "credit", "src-fa-AF", "src-ps-AF", "src-en"}
 NOTE_DEFINITION = re.compile(r" {0,3}\[\^([^\]\s]+)\]:")
+REFERENCE_DEFINITION = re.compile(r" {0,3}\[([^\]^][^\]]*)\]:\s*\S")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 INLINE_KINDS = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Strikeout", "Superscript",
                 "Subscript", "Code", "Link", "Quoted", "Note", "Span"}
@@ -187,12 +188,23 @@ class Walker:
     def segment(self, line: int | None, comment: str, inlines: list) -> dict:
         """One text → a Segment whose msgid is exactly its inlines."""
         self.call_line = line
+        before = len(self.problems)
         self.check_inlines(inlines)
+        if len(self.problems) > before:
+            return {"segment": -1}
         try:
             nodes = inline.canonical(_flat(inlines), self.lang, self.note_number)
         except inline.Unwritable as exc:
             self.refuse(line, f"this passage has an element the model does not carry ({exc})")
             return {"segment": -1}
+        for label in _uncalled(nodes):
+            where = next((n for n, text in enumerate(self.lines, self.offset + 1)
+                          if f"[^{label}]" in text and f"[^{label}]:" not in text), line)
+            self.refuse(where, f"note call [^{label}] has no note: add a line '[^{label}]: the note's text' "
+                               "below the paragraph")
+        for label in _unresolved(nodes):
+            self.refuse(line, f"link reference [{label}] has no definition: add a line '[{label}]: https://…' "
+                              "after the paragraph (a blank line before it)")
         while nodes and nodes[0]["t"] == "Space":
             nodes.pop(0)
         while nodes and nodes[-1]["t"] == "Space":
@@ -238,7 +250,7 @@ class Walker:
                 if c[1].startswith("<!--"):
                     self.refuse(line, "an HTML comment inside text: for a note to editors write a line of "
                                       "its own: [//]: # (your note)")
-                else:
+                elif not c[1].startswith("</"):  # the opening tag is enough to act on
                     self.refuse(line, f"raw HTML ({c[1][:30]}) is not published: {MARKDOWN_HELP}")
             elif t == "Image":
                 self.refuse(line, "an image inside a sentence: put ![caption](images/…){alt=\"…\"} on a "
@@ -248,9 +260,6 @@ class Walker:
             elif t in ("Link", "Code") and (c[0][0] or c[0][1] or any(k != "data-pos" for k, _ in c[0][2])):
                 self.refuse(line, f"{'link' if t == 'Link' else 'code'} attributes {{…}} are not supported: "
                                   "remove them")
-            elif t == "Str" and (m := re.search(r"\[\^([^\]\s]+)\]", c)):
-                self.refuse(line, f"note call [^{m.group(1)}] has no note: add a line "
-                                  f"'[^{m.group(1)}]: the note's text' below the paragraph")
             if t == "Link":
                 self.check_url(c[2][0], line)
             if t == "Note":
@@ -347,12 +356,23 @@ class Walker:
     def unused_notes(self) -> None:
         """pandoc drops a note nobody calls; an editor would not notice it is gone."""
         defined: dict[str, int] = {}
+        references: dict[str, int] = {}
         called: set[str] = set()
         for number, line in enumerate(self.lines, self.offset + 1):
             m = NOTE_DEFINITION.match(line)
             if m:
+                if m.group(1) in defined:
+                    self.refuse(number, f"note [^{m.group(1)}] is defined twice (line {defined[m.group(1)]} "
+                                        "too): give each note its own label")
                 defined.setdefault(m.group(1), number)
                 line = line[m.end():]
+            r = REFERENCE_DEFINITION.match(line)
+            if r and r.group(1) != "//":
+                label = " ".join(r.group(1).lower().split())
+                if label in references:
+                    self.refuse(number, f"link reference [{r.group(1)}] is defined twice (line "
+                                        f"{references[label]} too): only the first would be used")
+                references.setdefault(label, number)
             called.update(NOTE_CALL.findall(line))
         for label, number in defined.items():
             if label not in called:
@@ -365,6 +385,25 @@ def _words(block: dict) -> str:
     if block["t"] not in ("Plain", "Para"):
         return ""
     return "".join(inline.plain_of(n) for n in _flat(block["c"]) if n["t"] != "Note").strip()
+
+
+def _uncalled(nodes: list[dict]) -> list[str]:
+    """Labels of `[^x]` left as text: a note call whose note pandoc did not find."""
+    found = []
+    for n in nodes:
+        if n["t"] == "Str":
+            found += re.findall(r"\[\^([^\]\s]+)\]", n["c"])
+        elif n["t"] in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript"):
+            found += _uncalled(n["c"])
+        elif n["t"] == "Link":
+            found += _uncalled(n["c"][1])
+    return found
+
+
+def _unresolved(nodes: list[dict]) -> list[str]:
+    """Labels of `[words][label]` left as text: a reference link without its definition."""
+    text = "".join(inline.plain_of(n) if n["t"] != "Code" else " " for n in nodes)
+    return re.findall(r"\]\[([^\]]+)\]", text)
 
 
 def _unwrap(block: dict) -> dict:

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, catalog, messages
+from . import __version__, catalog, figures, messages
 from .errors import EditionsError, UsageError
 from .fsutil import atomic_write, read_toml, write_if_changed
 from .locale import LANGUAGES
@@ -273,6 +273,11 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     plan: list[Job] = []
     digests: dict[tuple[str, str], str] = {}  # (slug, tag) → digest of the job planned for it
     for ms in mss:
+        try:
+            pictures = figures.publish(ms, assets, project.cache)
+        except EditionsError as exc:  # nothing of this article is published with a bad image
+            report.error(exc)
+            continue
         tables = {}
         drafts: set[str] = set()  # languages built with gaps (only in draft runs)
         for tag in usable:
@@ -302,7 +307,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
         for tag, table in tables.items():
             if tag not in langs:
                 continue
-            ed = edition(ms, tag, table, draft=tag in drafts)
+            ed = edition(ms, tag, table, draft=tag in drafts, pictures=pictures)
             others = tuple((o, project.output(ms.slug, o, "html").name,
                             uis[o].gettext(LANGUAGES[o].english_name)) for o in online if o != tag)
             job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,

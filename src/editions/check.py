@@ -27,7 +27,7 @@ INVISIBLE = re.compile("[\u200b\u200e\u200f\u2060\u00ad\ufeff]")
 ARABIC_INDIC = re.compile("[\u0660-\u0669]")
 LATIN_DIGIT = re.compile("[0-9]")
 PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]|%[sdifr]|\{[A-Za-z_]\w*\}|\{\d*\}")
-URL = re.compile(r"\]\([^)]*\)|<[a-z]+:[^>]*>|https?://\S+")
+URL = re.compile(r"\]\([^)]*\)|<[a-z]+:[^>]*>|https?://\S+|\[\^\d+\]")  # and note calls
 DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 # Dari forms whose prefix takes ZWNJ: «می شود» (space) and «میشود» (joined) → «می‌شود».
@@ -89,7 +89,9 @@ def check_manuscript(path: Path, name: str, printable: frozenset[int] | None = N
                                    "bidirectional control character (U+202A–202E, U+2066–2069)"))
             if missing := unprintable(line, printable):
                 out.append(Finding(name, i, "warning", "no-glyph", _no_glyph(missing)))
-        read(path)
+        from . import figures
+
+        out += [Finding(name, p.line or 1, "error", "image", p.message) for p in figures.check(read(path))]
     except UnicodeDecodeError:
         out.append(Finding(name, 1, "error", "encoding", "not UTF-8 text"))
     except EditionsError as exc:
@@ -211,8 +213,12 @@ def _entry(msgid: str, msgstr: str, lang, add, formatted: bool = False) -> None:
         add("error", "links", f"links differ: source has {src_links}, translation has {tr_links}")
     elif UNSAFE_LINK.search(msgstr) and not UNSAFE_LINK.search(msgid):
         add("error", "links", "a link or image the source does not have (never published as a link)")
+    if Counter(inline.notes(msgid)) != Counter(inline.notes(msgstr)):
+        add("error", "notes", f"note calls differ: source has {_calls(msgid)}, translation has {_calls(msgstr)} "
+                              "(keep each [^n] once, where the note belongs)")
     if _emphasis(msgid) != _emphasis(msgstr):
-        add("error", "emphasis", "bold/italic in the source is missing or different in the translation")
+        add("error", "emphasis", "bold/italic/code (or strikeout, super/subscript) in the source is missing or "
+                                 "different in the translation")
     if "<" in msgstr and re.search(r"<\s*/?\s*[A-Za-z!]", msgstr) and not re.search(r"<\s*/?\s*[A-Za-z!]", msgid):
         add("error", "markup", "HTML in a translation is shown as text, never as markup: remove it")
     src_nums = Counter(_numbers(msgid))
@@ -250,7 +256,7 @@ def _emphasis(text: str) -> Counter:
 
     def walk(nodes):
         for n in nodes:
-            if n["t"] in ("Strong", "Emph", "Code"):
+            if n["t"] in ("Strong", "Emph", "Code", "Strikeout", "Superscript", "Subscript"):
                 counts[n["t"]] += 1
             c = n.get("c")
             if isinstance(c, list):
@@ -260,6 +266,10 @@ def _emphasis(text: str) -> Counter:
                         walk([y for y in x if isinstance(y, dict)])
     walk(inline.to_inlines(text))
     return counts
+
+
+def _calls(text: str) -> str:
+    return " ".join(f"[^{n}]" for n in inline.notes(text)) or "none"
 
 
 def _numbers(text: str) -> list[str]:

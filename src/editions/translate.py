@@ -66,6 +66,8 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
                 return {"t": t, "c": [{"t": "Str", "c": number(c["number"], tag)}]}
             if t == "Header" and isinstance(c[2], dict):
                 return {"t": "Header", "c": [c[0], c[1], inlines(c[2]["segment"])]}
+            if t == "Table":
+                return _table({k: fill(v) for k, v in node.items()}, lang.dir)
             if t == "SangarFigure":
                 return _figure(c, tag, pictures or {}, lambda i: inlines(i), lead,
                                lambda i: inline.plain(text(segments[i].msgid)))
@@ -74,9 +76,9 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
             return [fill(v) for v in node]
         return node
 
+    lang = LANGUAGES[tag]
     notes.extend(fill(n) for n in skeleton.pop("notes", []))
     skeleton["blocks"] = fill(skeleton["blocks"])
-    lang = LANGUAGES[tag]
     return Edition(
         slug=ms.slug, tag=tag, dir=lang.dir, source_lang=ms.lang, kind=ms.kind,
         title=field("title"), author=field("author"), author_role=field("author_role"),
@@ -96,6 +98,29 @@ def number(text: str, tag: str) -> str:
 
 
 _SEPARATORS = str.maketrans({",": "٬", ".": "٫", "%": "٪"})
+
+
+_MIRROR = {"AlignLeft": "AlignRight", "AlignRight": "AlignLeft"}
+
+
+def _table(table: dict, direction: str) -> dict:
+    """A table in a region that scrolls on a phone (focusable, named by its caption);
+    in a right-to-left edition left and right alignment change places with the columns."""
+    def mirror(node):
+        if isinstance(node, dict):
+            if node.get("t") in _MIRROR and "c" not in node:
+                return {"t": _MIRROR[node["t"]]}
+            return {k: mirror(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [mirror(v) for v in node]
+        return node
+
+    if direction == "rtl":
+        c = table["c"]
+        table = {"t": "Table", "c": [c[0], c[1], mirror(c[2]), mirror(c[3]), mirror(c[4]), mirror(c[5])]}
+    caption = "".join(inline.plain_of(n) for b in table["c"][1][1] for n in b["c"])
+    attrs = [["role", "region"], ["tabindex", "0"]] + ([["aria-label", caption]] if caption else [])
+    return {"t": "Div", "c": [["", ["table-wrap"], attrs], [table]]}
 
 
 def _calls(nodes: list[dict], wanted: list[int], notes: list) -> list[dict]:

@@ -50,8 +50,8 @@ def prepare(job: Job) -> tuple[str, str]:
     outlet = dict(job.outlet)
     body = html.pandoc_html(ed)
     others = [{"tag": t, "href": href, "autonym": name} for t, href, name in job.others]
-    return (html.page(env, ed, body, outlet, others, "../assets", job.base_url),
-            html.epub_body(env, ed, body, outlet))
+    return (html.page(env, ed, html.page_body(body, ed.tag), outlet, others, "../assets", job.base_url),
+            html.epub_body(env, ed, html.epub_images(body, Path(job.assets)), outlet))
 
 
 def render_epub(job: Job, epub_body: str) -> bytes:

@@ -2,10 +2,13 @@
 the house CSS, embedded fonts, language, direction and page progression."""
 from __future__ import annotations
 
+import io
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
+from ..locale import digits
 from ..translate import Edition
 from .assets import Font, font_css, fonts_for, subset
 
@@ -56,7 +59,27 @@ def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fo
             cut.write_bytes(subset(assets / "fonts" / f.file, used))
             args.append(f"--epub-embed-font={cut}")
         pandoc.run(body, "html-raw_html", "epub3", [*args, "--output", str(out)])
-        return out.read_bytes()
+        return _note_digits(out.read_bytes(), edition.tag)
+
+
+NOTE_REF = re.compile(r'(epub:type="noteref"[^>]*>)(\d+)(</a>)')
+
+
+def _note_digits(book: bytes, tag: str) -> bytes:
+    """pandoc numbers note calls with Latin digits: a Dari or Pashto book gets its own. The
+    zip is rewritten entry by entry, in order, with each entry's own compression (the
+    mimetype stays first and stored)."""
+    if digits("0", tag) == "0":
+        return book
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(".xhtml"):
+                data = NOTE_REF.sub(lambda m: m.group(1) + digits(m.group(2), tag) + m.group(3),
+                                    data.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, data)
+    return out.getvalue()
 
 
 def _house_css(root: Path) -> str:

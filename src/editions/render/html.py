@@ -1,12 +1,14 @@
 """HTML editions: pandoc writes the article body, Jinja2 the page around it."""
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from ..locale import LANGUAGES
+from ..locale import LANGUAGES, digits
 from ..messages import UI
 from ..translate import Edition
 
@@ -16,6 +18,27 @@ def pandoc_html(edition: Edition) -> str:
     from .. import pandoc
 
     return pandoc.run(edition.document, "json", "html5", ["--sandbox", "--wrap=none"])
+
+
+NOTE_REF = re.compile(r'(<a href="#fn\d+" class="footnote-ref" id="fnref\d+" role="doc-noteref"><sup>)(\d+)(</sup></a>)')
+OUR_IMAGE = re.compile(r'<img src="\.\./assets/images/([0-9a-f]{16}-\d+\.(?:jpg|png|webp|svg))"([^>]*)/>')
+WEB_ONLY = re.compile(r' (?:srcset|sizes|loading|decoding)="[^"]*"')
+MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "svg": "image/svg+xml"}
+
+
+def page_body(body: str, tag: str) -> str:
+    """The body for the web page and the PDF: note calls in the edition's digits."""
+    return NOTE_REF.sub(lambda m: m.group(1) + digits(m.group(2), tag) + m.group(3), body)
+
+
+def epub_images(body: str, assets: Path) -> str:
+    """The body for the EPUB: each of our images inline as a data: URL (pandoc runs sandboxed and
+    packs it into the book), without the web page's srcset and loading hints."""
+    def inline_image(m: re.Match) -> str:
+        name = m.group(1)
+        data = base64.b64encode((assets / "images" / name).read_bytes()).decode()
+        return f'<img src="data:{MIME[name.rsplit(".", 1)[1]]};base64,{data}"{WEB_ONLY.sub("", m.group(2))}/>'
+    return OUR_IMAGE.sub(inline_image, body)
 
 
 def css_string(value: str) -> Markup:
@@ -65,7 +88,8 @@ def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict
     return env.get_template("edition.html").render(
         e=_context(edition, body_html), outlet=outlet, others=others, assets=assets,
         counter_style=counter, self_href=self_href, base_url=site,
-        canonical=f"{site}{self_href}" if site else "", og_locale=LANGUAGES[edition.tag].gettext)
+        canonical=f"{site}{self_href}" if site else "", og_locale=LANGUAGES[edition.tag].gettext,
+        og_image=(base_url + edition.image.removeprefix("../")) if base_url and edition.image else edition.image)
 
 
 def epub_body(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str]) -> str:
