@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "cloud-over-the-taliban"
+ALL = tuple(sorted(p.stem for p in (ROOT / "manuscripts").glob("*.md")))  # every article of the project
 
 
 def copy_project(dest: Path, with_translations: bool = True, slugs: tuple[str, ...] = (SLUG,)) -> Path:

@@ -17,6 +17,16 @@ def manuscript(tmp_path, body: str, name: str = "piece"):
     folder.mkdir(exist_ok=True)
     path = folder / f"{name}.md"
     path.write_text(f"---\nslug: {name}\ntitle: T\nauthor: A\ndate: 2026-11-20\n---\n\n{body}\n", encoding="utf-8")
+    photo(folder / "images" / "x.jpg")
+    return path
+
+
+def photo(path):
+    from PIL import Image
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (64, 48), (120, 90, 60)).save(path)
     return path
 
 
@@ -179,3 +189,24 @@ def test_code_blocks_are_kept_and_not_translated(tmp_path):
     ms = read(manuscript(tmp_path, "Run:\n\n```sh\nmake editions\n```"))
     assert body_segments(ms) == ["Run:"]
     assert "make editions" in html_of(ms, "fa-AF", {"Run:": "اجرا:"})[0]
+
+
+def test_check_and_build_report_the_same_problems_at_the_same_lines(tiny):
+    from conftest import write_manuscript
+    from editions.build import Project, build
+    from editions.check import check_paths
+    from editions.executor import Local
+
+    path = write_manuscript(tiny, "bad", """
+        A [relative](/x) link and <b>html</b>.
+
+        ![Missing photo.](images/gone.jpg){alt="A photo"}
+
+        Fine text.[^z]
+        """)
+    found = {(f.line, f.message) for f in check_paths([path]) if f.severity == "error"}
+    report = build(Project(tiny), runner=Local(1), formats=["html"])
+    built = {(int(m.group(1)), m.group(2)) for e in report.errors for line in e.splitlines()
+             if (m := re.match(r".*bad\.md:(\d+): error: (.*)", line))}
+    assert found == built and {line for line, _ in found} == {9, 11, 13}, (found, built)
+    assert not (tiny / "dist" / "bad").exists()

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from editions.manuscript import read
+from test_article import photo
 from editions.render.html import pandoc_html
 from editions.translate import edition
 
@@ -149,6 +150,7 @@ def test_every_word_and_link_reaches_every_edition(tmp_path, blocks):
     folder.mkdir(exist_ok=True)
     tails = [t for b in blocks for t in b.tail]
     body = "\n\n".join([b.md for b in blocks] + tails)
+    photo(folder / "images" / "p.jpg")
     path = folder / "gen.md"
     path.write_text(f"---\nslug: gen\ntitle: T\nauthor: A\ndate: 2026-11-20\n---\n\n{body}\n", encoding="utf-8")
     ms = read(path)

@@ -195,9 +195,9 @@ def test_a_second_run_leaves_translations_untouched(built):
 def test_the_committed_catalogs_are_in_step_with_manuscripts_and_templates(tmp_path):
     """A fresh clone's first run must not touch translations/: whoever changes an article
     or a template commits the catalogs `make-editions update` brings in step."""
-    from conftest import ROOT
+    from conftest import ALL, ROOT
 
-    root = copy_project(tmp_path / "fresh")
+    root = copy_project(tmp_path / "fresh", slugs=ALL)
     done = run(root, "update")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "", f"update changed committed catalogs:\n{done.stdout}"

@@ -103,6 +103,8 @@ class Walker:
         self.notes: list[list] = []
         self.pending: list[tuple[int, list, int | None]] = []
         self.call_line: int | None = None
+        self.caption_line: int | None = None
+        self.images: list[tuple[str, int | None]] = []  # (src, line) of every figure, each language's too
 
     # -- reporting --------------------------------------------------------------------
 
@@ -124,6 +126,7 @@ class Walker:
             block = blocks[i]
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             caption = _table_caption(nxt) if _unwrap(block)["t"] == "Table" and nxt else None
+            self.caption_line = self.line_of(_first_pos(nxt)) if caption is not None else None
             out.extend(self.block(block, pos, comment, caption))
             i += 2 if caption is not None else 1
         return out
@@ -300,6 +303,7 @@ class Walker:
         if not alt:
             self.refuse(line, 'a figure needs a description for blind readers: '
                               '![Caption.](images/photo.jpg){alt="What the photo shows"}')
+        self.images += [(s, line) for s in (src, *(v for k, v in kv.items() if k.startswith("src-")))]
         out = {"src": src, "line": line or 0, "id": ident,
                "srcs": {k[4:]: v for k, v in kv.items() if k.startswith("src-")},
                "alt": self.text(alt, line, "image description for blind readers") if alt else -1,
@@ -318,7 +322,8 @@ class Walker:
         if not head_rows or not any(n.strip() for n in names):
             self.refuse(line, "tables need a header row: put the column names in the first row, then a "
                               "'|---|---|' line")
-        cap = ([{"t": "Plain", "c": self.segment(line, "table caption", caption)}] if caption else [])
+        cap = ([{"t": "Plain", "c": self.segment(self.caption_line or line, "table caption", caption)}]
+               if caption else [])
 
         def cells(row_cells: list, header: bool, row: int) -> list:
             out = []
@@ -351,7 +356,12 @@ class Walker:
                 row += 1
                 rows.append([r[0], cells(r[1], False, row)])
             new_bodies.append([battr, rhc, bhead, rows])
-        return {"t": "Table", "c": [["", [], []], [None, cap], colspecs, new_head, new_bodies, foot]}
+        numeric = [col for col in range(len(colspecs))
+                   if all(len(r[1]) > col and r[1][col][4] and all(isinstance(b["c"], dict) and "number" in b["c"]
+                                                                    for b in r[1][col][4])
+                          for body in new_bodies for r in body[3])]
+        attrs = [["numeric", " ".join(map(str, numeric))]] if numeric else []
+        return {"t": "Table", "c": [["", [], attrs], [None, cap], colspecs, new_head, new_bodies, foot]}
 
     def unused_notes(self) -> None:
         """pandoc drops a note nobody calls; an editor would not notice it is gone."""

@@ -42,17 +42,6 @@ def sources(ms: Manuscript) -> list[tuple[str, int]]:
     return found
 
 
-def check(ms: Manuscript) -> list[EditionsError]:
-    """Problems with the manuscript's images (for `check`)."""
-    problems = []
-    for src, line in sources(ms):
-        try:
-            images.locate(ms.path, line, src)
-        except EditionsError as exc:
-            problems.append(exc)
-    return problems
-
-
 def publish(ms: Manuscript, assets: Path, cache: Path) -> dict[str, dict]:
     """Write the variants of every image of `ms` under `assets`/images and return, by src,
     {"src", "width", "height", "srcset", "files"} with URLs relative to an edition's page.

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .article import Segment, Walker as _Walker, list_marker  # noqa: F401 (re-exported)
+from . import images
 from .errors import EditionsError, Problems
 from .locale import LANGUAGES
 
@@ -105,6 +106,11 @@ def read(path: Path) -> Manuscript:
     walker = _Walker(path, body, body_offset, segments, meta["lang"])
     blocks = walker.blocks(doc["blocks"])
     walker.unused_notes()
+    for src, line in walker.images:  # every problem in one run: the images' too
+        try:
+            images.locate(path, line, src)
+        except EditionsError as exc:
+            walker.problems.append(exc)
     if walker.problems:
         raise Problems(sorted(walker.problems, key=lambda e: e.line or 0))
     skeleton = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {}, "blocks": blocks,
@@ -129,7 +135,11 @@ def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
         data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
-        raise EditionsError(path, line, f"front matter is not valid YAML: {exc.problem}") from None
+        rows = source.split("\n")[: max(line - 1, 1)]
+        field = next((m.group(1) for row in reversed(rows) if (m := re.match(r"([A-Za-z_]\w*)\s*:", row))), None)
+        hint = (f" in the field {field!r}: put its value in double quotes, e.g. {field}: \"…\" "
+                "(a colon, # or quote inside a value needs them)") if field else ""
+        raise EditionsError(path, line, f"front matter is not valid YAML ({exc.problem}){hint}") from None
     except yaml.YAMLError as exc:
         raise EditionsError(path, 2, f"front matter is not valid YAML: {exc}") from None
     if not isinstance(data, dict) or node is None:

@@ -115,9 +115,19 @@ def _table(table: dict, direction: str) -> dict:
             return [mirror(v) for v in node]
         return node
 
+    c = table["c"]
+    numeric = {int(n) for n in dict(c[0][2]).get("numeric", "").split()}
+    c = [["", [], []], *c[1:]]  # the note of numeric columns is ours, not the page's
     if direction == "rtl":
-        c = table["c"]
-        table = {"t": "Table", "c": [c[0], c[1], mirror(c[2]), mirror(c[3]), mirror(c[4]), mirror(c[5])]}
+        # Numbers run left to right in any script: a right-aligned numeric column keeps its
+        # units in line, so only the other columns mirror.
+        specs = [spec if i in numeric else mirror(spec) for i, spec in enumerate(c[2])]
+        rows = lambda rs: [[r[0], [cell if i in numeric else mirror(cell) for i, cell in enumerate(r[1])]]
+                           for r in rs]
+        head = [c[3][0], rows(c[3][1])]
+        bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in c[4]]
+        c = [c[0], c[1], specs, head, bodies, c[5]]
+    table = {"t": "Table", "c": c}
     caption = "".join(inline.plain_of(n) for b in table["c"][1][1] for n in b["c"])
     attrs = [["role", "region"], ["tabindex", "0"]] + ([["aria-label", caption]] if caption else [])
     return {"t": "Div", "c": [["", ["table-wrap"], attrs], [table]]}
