@@ -210,3 +210,16 @@ def test_check_and_build_report_the_same_problems_at_the_same_lines(tiny):
              if (m := re.match(r".*bad\.md:(\d+): error: (.*)", line))}
     assert found == built and {line for line, _ in found} == {9, 11, 13}, (found, built)
     assert not (tiny / "dist" / "bad").exists()
+
+
+def test_a_language_may_show_its_own_image(tmp_path):
+    path = manuscript(tmp_path, '![Chart.](images/x.jpg){alt="A chart" src-fa-AF="images/chart.fa.png"}')
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(path.parent / "images" / "chart.fa.png")
+    ms = read(path)
+    assert 'src="images/chart.fa.png"' in pandoc_html(edition(ms, "fa-AF", {s.msgid: s.msgid for s in ms.segments}))
+    assert 'src="images/x.jpg"' in pandoc_html(edition(ms, "en", None))
+    (path.parent / "images" / "chart.fa.png").unlink()
+    with pytest.raises(EditionsError, match="chart.fa.png not found"):
+        read(path)

@@ -191,8 +191,6 @@ def _check_kind(data: bytes, kind: str, src: str, refuse) -> None:
 
 def _decode(data: bytes, kind: str, src: str, refuse):
     """The upright, fully decoded image: a file that only starts well breaks renderers later."""
-    from PIL import Image, ImageOps
-
     from PIL import ImageFile
 
     # WeasyPrint, once imported, tells Pillow to accept truncated files process-wide: a cut

@@ -31,7 +31,6 @@ REQUIRED = ("slug", "title", "author", "date")
 OPTIONAL = ("lang", "kind", "author_role", "credit")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
-# Extensions that would let text carry markup, attributes or metadata of its own.
 # The editor's Markdown: CommonMark with GFM tables, footnotes, strikeout, super/subscript,
 # bare URLs, typographic quotes and dashes, attributes (heading ids, figure alt/credit).
 # Raw HTML is read so that it can be refused at its line; extensions that would let text
