@@ -40,7 +40,8 @@ def test_incomplete_language_is_skipped_unless_draft(tiny, capsys):
     assert "second item" in page  # the missing one falls back to the source text
 
 
-def test_hostile_translations_stay_inert_in_html_and_epub(tiny):
+def test_hostile_translations_stay_inert_in_html_and_epub(tiny, monkeypatch):
+    monkeypatch.setattr("editions.check.entry_errors", lambda *args: [])  # rendering alone keeps them inert
     build(Project(tiny), formats=["html"])
     fill(tiny, "fa-AF", lambda m: HOSTILE + " " + m)
     fill(tiny, "fa-AF", lambda m: HOSTILE + " " + m, domain="messages")  # placeholders kept
@@ -66,7 +67,7 @@ def test_hostile_translations_stay_inert_in_html_and_epub(tiny):
 
 def test_ui_css_string_cannot_break_out_of_the_page_style(tiny):
     build(Project(tiny), formats=["html"])
-    fill(tiny, "fa-AF", lambda m: "دری")
+    fill(tiny, "fa-AF", lambda m: m)
     fill(tiny, "fa-AF", lambda m: '"; } body { background: url(http://evil.example/x) } @page { x: " ' + m,
          domain="messages")
     build(Project(tiny), formats=["html"], langs=["fa-AF"])

@@ -130,7 +130,7 @@ def test_unsafe_characters_are_never_published(tmp_path, msgstr, published):
 
 
 @pytest.mark.parametrize("msgstr, ok", [
-    ("خواندن ۱۰۰%", False), ("%(size)s KB %(size)300000000s", False), ("۱۰۰%% %(size)s", True),
+    ("خواندن ۱۰۰%", False), ("%(size)s KB %(size)300000000s", False), ("%% %(size)s", True),
     ("%(size)s کیلوبایت", True), ("کیلوبایت", False),
 ])
 def test_interface_words_must_be_safe_format_strings(tmp_path, msgstr, ok):

@@ -117,7 +117,7 @@ def test_the_project_checks_clean_and_the_cli_exits_1_on_errors(tmp_path):
     run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "check", str(bad)],
                          capture_output=True, text=True)
     assert run.returncode == 1
-    assert f"{bad}:9: error: arabic-indic-digits:" in run.stdout
+    assert f"{bad}:10: error: arabic-indic-digits:" in run.stdout  # the msgstr line
 
 
 def test_characters_no_pdf_font_has_are_flagged_with_their_line(tmp_path):
@@ -131,6 +131,41 @@ def test_characters_no_pdf_font_has_are_flagged_with_their_line(tmp_path):
     assert chars is not None and {ord(c) for c in "ښګډټړږڼېۍیک«»،؛؟۰۹Жж−≤∑"} <= chars
     path = catalog(tmp_path, entry("Delhi.", "دهلی (दिल्ली).") + entry("Moscow.", "مسکو (Москва) می‌رود."))
     found = [f for f in check_paths([path], printable=chars) if f.code == "no-glyph"]
-    assert [(f.line, f.severity) for f in found] == [(9, "warning")]
+    assert [(f.line, f.severity) for f in found] == [(10, "warning")]  # the msgstr line
     assert "द (U+0926)" in found[0].message
     assert not [f for f in check_paths([path]) if f.code == "no-glyph"]  # unknown fonts: not judged
+
+
+BROKEN = [  # (msgid, msgstr): each a mistake check calls an error
+    ("See [the report](https://x.org/r).", "ببینید [گزارش](https://evil.example/)."),
+    ("Read [the report](https://x.org/r).", "بخوانید گزارش."),
+    ("**Lead:** text", "سرخط: متن"),
+    ("It is bold.", "این <b>پررنگ</b> است."),
+    ("Since 2021.", "از سال ٢٠٢١."),
+    ("He will go.", "او خواهد رفت و يك"),
+    ("Deaths rose.[^1]", "مرگ‌ها بیشتر شد."),
+    ("In 2021 and 2022.", "در سال ۲۰۲۱."),
+    ("Right.", "درست\u202e.تسرد"),
+]
+
+
+def test_check_status_and_build_judge_a_catalog_alike(tmp_path):
+    """One validator: check's errors, the entries the build holds back (catalog.translations,
+    what build and status call) — the same lines, the same words — over a corpus."""
+    from editions import catalog as catalog_mod
+    from editions.build import Project
+    from editions.status import rows
+
+    body = "".join(entry(i, s) for i, s in BROKEN) + entry("Fine.", "خوب.")
+    root = tmp_path / "p"
+    path = catalog(root / "translations", body)
+    found = {(f.line, f"{f.code}: {f.message}") for f in check_paths([path]) if f.severity == "error"}
+    problems = []
+    table = catalog_mod.translations(catalog_mod.load(path), path, problems)
+    held = {(p.line, p.message.removesuffix(" (entry not published)")) for p in problems}
+    assert found == held and len({line for line, _ in found}) == len(BROKEN)
+    assert table == {"Fine.": "خوب."}
+    (root / "manuscripts").mkdir()
+    (root / "manuscripts" / "t.md").write_text("---\nslug: t\ntitle: T\nauthor: A\ndate: 2026-01-01\n---\n\nFine.\n")
+    row = next(r for r in rows(Project(root), ["t"])[0] if r.language == "fa-AF")
+    assert not row.publishable and f"{len(BROKEN)} with errors" in row.note

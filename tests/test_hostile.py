@@ -2,10 +2,12 @@
 refused with their line, and a killed run leaves every file old or new."""
 from __future__ import annotations
 
+import html
 import http.server
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from hypothesis import strategies as st
 from conftest import copy_project, write_manuscript
 from editions import catalog
 from editions.build import Project, build
-from editions.check import check_paths
+from editions.check import check_paths, msgstr_line
 from editions.errors import EditionsError
 from editions.locale import LANGUAGES
 from editions.render import assets
@@ -54,7 +56,22 @@ def hostile_project(tiny):
     return tiny
 
 
-def test_every_payload_is_inert_in_html_and_epub(hostile_project):
+def test_payloads_check_calls_wrong_are_never_published(hostile_project):
+    report = build(Project(hostile_project), formats=["html"], langs=["fa-AF"], draft=True)
+    page = (hostile_project / "dist" / "tiny" / "tiny.fa-AF.html").read_text()
+    held = [p for p in PAYLOADS if p["check"] and p["check"] != "whitespace"]
+    shown = [e for e in report.errors if "(entry not published)" in e]
+    more = re.search(r"… and (\d+) more \(make-editions check ", report.errors[-1])
+    assert len(shown) == 3 and more  # the first few findings, then how many more
+    assert len(shown) + int(more.group(1)) >= len(held)
+    for p in held:
+        assert p["payload"] not in page and html.escape(p["payload"], quote=False) not in page
+
+
+def test_every_payload_is_inert_in_html_and_epub(hostile_project, monkeypatch):
+    """Defence in depth: with the validator switched off, every payload is published, and
+    still nothing in it is live."""
+    monkeypatch.setattr("editions.check.entry_errors", lambda *args: [])
     report = build(Project(hostile_project), formats=["html", "epub"], langs=["fa-AF"], draft=True)
     dist = hostile_project / "dist" / "tiny"
     page = tinyhtml5.parse((dist / "tiny.fa-AF.html").read_text())
@@ -83,8 +100,7 @@ def test_every_payload_is_inert_in_html_and_epub(hostile_project):
                     assert not any(k.lower().startswith("on") for k in el.attrib)
                     href = el.get("href") or ""
                     assert "javascript" not in href and "evil" not in href and "data:" not in href
-    bidi = [e for e in report.errors if "bidirectional" in e]
-    assert len(bidi) == 1  # the override payload is refused and reported
+    assert not report.errors
 
 
 def test_check_flags_each_payload(hostile_project):
@@ -97,7 +113,8 @@ def test_check_flags_each_payload(hostile_project):
         if e.msgid.startswith("Paragraph"):
             expected = PAYLOADS[int(e.msgid.split()[1])]["check"]
             if expected:
-                assert expected in by_line.get(e.linenum, set()), (e.msgstr, by_line.get(e.linenum))
+                at = msgstr_line(Project(hostile_project).po("tiny", "fa-AF").read_text().split("\n"), e.linenum)
+                assert expected in by_line.get(at, set()), (e.msgstr, by_line.get(at))
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -189,7 +206,7 @@ def test_a_bad_catalog_is_refused_and_the_rest_still_builds(tiny, name, damage, 
         path = Project(tiny).po("tiny", tag)
         po = polib.pofile(str(path))
         for e in po:
-            e.msgstr = "ترجمه"
+            e.msgstr = e.msgid  # complete, and nothing check calls wrong
         po.save(str(path))
     build(Project(tiny), formats=["html"])
     dist = tiny / "dist" / "tiny"

@@ -288,15 +288,19 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             if po is None:
                 continue  # unreadable: reported by update; its previous editions stay in dist/
             if tag in langs:
-                for exc in po.problems:
-                    report.error(exc)
+                _findings(report, po.problems)
             gaps = missing(ms, po.table)
             if gaps and not draft:
                 if tag in langs:
                     report.skipped += 1
                     kept = " (its previous edition stays online)" if _listed(project, ms.slug, tag, draft) else ""
-                    report.say(f"skipped {ms.slug} {tag}: {len(gaps)} of {len(ms.segments)} segments "
-                               f"untranslated or fuzzy (build with --draft to see it){kept}")
+                    wrong = len({p.line for p in po.problems})
+                    why = (f"{wrong} translation(s) with errors (make-editions check "
+                           f"{project.rel(project.po(ms.slug, tag))})" if wrong else "")
+                    rest = len(gaps) - wrong
+                    why += (", " if why and rest > 0 else "") + (f"{rest} of {len(ms.segments)} segments "
+                                                                 "untranslated or fuzzy" if rest > 0 else "")
+                    report.say(f"skipped {ms.slug} {tag}: {why} (build with --draft to see it){kept}")
                 continue
             tables[tag] = po.table
             if gaps:
@@ -339,6 +343,15 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     write_index(project, uis, dict(outlet), draft)
     report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
                + (f", {len(report.errors)} error(s)" if report.errors else ""))
+
+
+def _findings(report: Report, problems, shown: int = 3) -> None:
+    """A catalog's errors: the first few as `path:line: error: …`, then how many more."""
+    for exc in problems[:shown]:
+        report.error(exc)
+    if len(problems) > shown:
+        report.error(f"{problems[0].path}: error: … and {len(problems) - shown} more "
+                     f"(make-editions check {problems[0].path})")
 
 
 def site_base_url(project: Project) -> str:

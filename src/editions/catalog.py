@@ -20,7 +20,7 @@ import polib
 
 from .errors import EditionsError
 from .fsutil import atomic_write, write_if_changed
-from .locale import Language
+from .locale import LANGUAGES, Language
 from .manuscript import Manuscript
 
 WRAP = 79  # GNU gettext's width
@@ -31,19 +31,53 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
 
 
+# What GNU msgfmt 0.21 `--check` calls "still has the initial default value": a field whose
+# whole value is xgettext's placeholder (and `Language` empty or missing). Such a value was
+# never filled by anyone, so the project may replace it; any other value is a person's and stays.
+PLACEHOLDERS = {
+    "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+    "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+    "Language-Team": "LANGUAGE <LL@li.org>",
+    "Language": "",
+}
+# The desk every language team writes to, as the committed catalogs name it.
+TEAM_ADDRESS = "translations@sangar.invalid"
+# Nobody has translated a catalog we create, so we name nobody: an empty Last-Translator
+# is what it says (msgfmt accepts it, unlike the placeholder), and Poedit, Lokalize or
+# Weblate put the translator's name there, and the date in PO-Revision-Date, on first save.
+NO_TRANSLATOR = ""
+# The UI templates (styles/templates) are written in English.
+UI_SOURCE = "en"
+
+
+def _filled(meta: dict) -> dict:
+    """`meta` without the fields that still hold gettext's placeholders."""
+    return {k: v for k, v in meta.items() if PLACEHOLDERS.get(k) != v.strip()}
+
+
 def _header(lang: Language | None, pot_date: str, revision: str | None = None,
-            old: dict | None = None) -> dict:
-    old = old or {}
+            old: dict | None = None, source: str = UI_SOURCE) -> dict:
+    """A catalog's header (a template's when `lang` is None, `source` naming the language
+    its msgids are in). Fields a translator or their tool filled in `old` are kept as they
+    are; the rest is filled so that `msgfmt --check` has nothing to warn about."""
+    old = _filled(old or {})
+    if revision is not None and revision.strip() == PLACEHOLDERS["PO-Revision-Date"]:
+        revision = None
     meta = {
         "Project-Id-Version": "Sangar editions",
         "Report-Msgid-Bugs-To": "",
         "POT-Creation-Date": pot_date,
-        "PO-Revision-Date": revision or "YEAR-MO-DA HO:MI+ZONE",
-        "Last-Translator": old.get("Last-Translator", "FULL NAME <EMAIL@ADDRESS>"),
-        "Language-Team": old.get("Language-Team", "LANGUAGE <LL@li.org>"),
+        # A new catalog was last revised when we made it (msginit does the same); a template
+        # is revised whenever it is written, so _save_template keeps this equal to its date.
+        "PO-Revision-Date": revision or old.get("PO-Revision-Date") or (pot_date if lang is None else now()),
+        "Last-Translator": old.get("Last-Translator", NO_TRANSLATOR),
+        # A template belongs to no team; a catalog to its language's.
+        "Language-Team": old.get("Language-Team", "" if lang is None else
+                                 f"{lang.english_name} <{TEAM_ADDRESS}>"),
+        # A template's text is in its source language: msgfmt wants a Language, and msginit,
+        # msgmerge, Poedit and Weblate all set a translation's own, never copying the template's.
+        "Language": source if lang is None else lang.gettext,
     }
-    if lang is not None:
-        meta["Language"] = lang.gettext
     meta.update({
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
@@ -56,6 +90,13 @@ def _header(lang: Language | None, pot_date: str, revision: str | None = None,
     return meta
 
 
+def template_header(meta: dict) -> dict:
+    """A template's header with every placeholder filled (for templates made elsewhere,
+    like the UI's messages.pot), its own fields kept."""
+    return _header(None, meta.get("POT-Creation-Date", ""), None, meta,
+                   meta.get("Language") or UI_SOURCE)
+
+
 def new_file() -> polib.POFile:
     return polib.POFile(wrapwidth=WRAP, check_for_duplicates=False)
 
@@ -64,7 +105,7 @@ def template_for(ms: Manuscript, root: Path) -> polib.POFile:
     """The POT of one manuscript: one entry per distinct segment, in document order."""
     pot = new_file()
     pot.header = "Sangar editions — translation template. Edit the PO files, not this file."
-    pot.metadata = _header(None, "")
+    pot.metadata = _header(None, "", source=LANGUAGES[ms.lang].gettext)
     ref = ms.path.relative_to(root).as_posix() if ms.path.is_relative_to(root) else ms.path.name
     seen: dict[str, polib.POEntry] = {}
     for seg in ms.segments:
@@ -304,12 +345,13 @@ def digest(po: polib.POFile) -> str:
 def save_template(pot: polib.POFile, path: Path, cache: Path | None = None) -> bool:
     """Write a POT unless only its creation date would change; True if written. `cache`
     remembers each template's fingerprint, so an unchanged one is not even read."""
+    pot.metadata = template_header(pot.metadata)
     stamp = cache / f"{path.name}.sha256" if cache is not None else None
     fingerprint = digest(pot)
     if stamp is not None and path.exists() and stamp.exists():
         known, _, date = stamp.read_text().partition("\n")
         if known == fingerprint:
-            pot.metadata["POT-Creation-Date"] = date
+            _date(pot, date)
             return False
     written = _save_template(pot, path)
     if stamp is not None:
@@ -323,11 +365,16 @@ def _save_template(pot: polib.POFile, path: Path) -> bool:
     except (OSError, ValueError):
         current = None
     if current is not None:
-        pot.metadata["POT-Creation-Date"] = current.metadata.get("POT-Creation-Date", "")
+        _date(pot, current.metadata.get("POT-Creation-Date", ""))
         if same(pot, current):
             return False
-    pot.metadata["POT-Creation-Date"] = now()
+    _date(pot, now())
     return write_if_changed(path, serialize(pot))
+
+
+def _date(pot: polib.POFile, date: str) -> None:
+    # Nobody revises a template by hand: it is revised when it is written.
+    pot.metadata["POT-Creation-Date"] = pot.metadata["PO-Revision-Date"] = date
 
 
 def save(po: polib.POFile, path: Path, valid: Path | None = None) -> bool:
@@ -352,26 +399,28 @@ def _key(e: polib.POEntry) -> tuple:
 def translations(po: polib.POFile, path: Path | None = None, problems: list | None = None,
                  formatted: bool = False) -> dict[str, str]:
     """msgid → msgstr (NFC) for entries a reader may see: translated, not fuzzy, not
-    obsolete, and safe. Held back, and reported in `problems`: bidirectional controls
-    (an override makes text read backwards) and control characters, also when written as
-    entities; and, for `formatted` catalogs (the UI words, which Jinja2 %-formats), any
-    `%` that is not `%%` or one of the source's own `%(name)s`."""
-    from .inline import UNSAFE_CHARS
+    obsolete, and without an error of `check`'s validator (check.entry_errors: bidi and
+    control characters, placeholders, links, notes, emphasis, numbers, markup, letters of
+    the wrong script…). Each held-back entry is reported in `problems` at its msgstr line
+    with check's own words. (`formatted` is kept for callers; the UI catalog is recognised
+    by its name, as check does.)"""
+    from .check import BY_GETTEXT, entry_errors, msgstr_line
 
+    lang = BY_GETTEXT.get(po.metadata.get("Language", ""))
+    lines: list[str] | None = None
     table = {}
     for e in po:
         if not e.msgstr or e.fuzzy or e.obsolete:
             continue
-        problem = None
-        if UNSAFE_CHARS.search(e.msgstr) or (not formatted and UNSAFE_CHARS.search(html.unescape(e.msgstr))):
-            problem = ("bidirectional control or control character (U+202A–202E, U+2066–2069, C0/C1) "
-                       "in msgstr")
-        elif formatted and not safe_format(e.msgid, e.msgstr):
-            problem = (f"msgstr may use only the placeholders {sorted(set(_NAMED.findall(e.msgid)))} of its "
-                       "source, and %% for a percent sign")
-        if problem is not None:
+        if formatted and "python-format" not in e.flags and path is None:
+            e.flags.append("python-format")
+        errors = entry_errors(e, lang, path)
+        if errors:
             if problems is not None:  # linenum is None for a catalog merged in memory
-                problems.append(EditionsError(path, getattr(e, "linenum", None), problem + ": entry not published"))
+                if lines is None and path is not None and getattr(e, "linenum", None):
+                    lines = Path(path).read_text(encoding="utf-8").split("\n")
+                line = msgstr_line(lines or [], getattr(e, "linenum", None)) if lines else None
+                problems += [EditionsError(path, line, f"{err} (entry not published)") for err in errors]
             continue
         table[unicodedata.normalize("NFC", e.msgid)] = unicodedata.normalize("NFC", e.msgstr)
     return table

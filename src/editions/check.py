@@ -132,9 +132,11 @@ def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None
         return out
     lang = _language(po, path, add)
     nplurals = _plural_header(po, lang, add)
+    lines = text.split("\n")
     for e in po:
-        if e.obsolete:
+        if e.obsolete or e.fuzzy:  # a fuzzy entry is work in progress, never published: no findings
             continue
+        at = msgstr_line(lines, e.linenum)
         if e.msgid_plural and nplurals and len(e.msgstr_plural) != nplurals:
             add(e.linenum, "error", "plural-count",
                 f"{len(e.msgstr_plural)} plural forms where the header says {nplurals}")
@@ -142,11 +144,40 @@ def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None
                  [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
         for msgid, msgstr in pairs:
             if msgstr and msgid:
-                _entry(msgid, msgstr, lang, lambda sev, code, msg: add(e.linenum, sev, code, msg),
-                       formatted="python-format" in e.flags or path.stem == "messages")
+                _entry(msgid, msgstr, lang, lambda sev, code, msg: add(at, sev, code, msg),
+                       formatted=formatted(e, path))
                 if missing := unprintable(msgstr, printable):
-                    add(e.linenum, "warning", "no-glyph", _no_glyph(missing))
+                    add(at, "warning", "no-glyph", _no_glyph(missing))
     return out
+
+
+def formatted(e: polib.POEntry, path: Path | None) -> bool:
+    """Whether an entry's msgstr is %-formatted (the UI words; flagged entries)."""
+    return "python-format" in e.flags or (path is not None and path.stem == "messages")
+
+
+def msgstr_line(lines: list[str], linenum: int | None) -> int | None:
+    """The line of an entry's msgstr (where a translator acts), from the line polib gives
+    (the entry's first comment)."""
+    if not linenum:
+        return None
+    for number in range(linenum - 1, min(len(lines), linenum + 400)):
+        if lines[number].startswith("msgstr"):
+            return number + 1
+    return linenum
+
+
+def entry_errors(e: polib.POEntry, lang, path: Path | None) -> list[str]:
+    """The one validator of a published entry, shared by `check`, `status` and `build`:
+    its errors as `code: message`."""
+    found: list[str] = []
+    pairs = ([(e.msgid, e.msgstr)] if not e.msgid_plural else
+             [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
+    for msgid, msgstr in pairs:
+        if msgstr and msgid:
+            _entry(msgid, msgstr, lang, lambda sev, code, msg: found.append(f"{code}: {msg}") if sev == "error"
+                   else None, formatted=formatted(e, path))
+    return found
 
 
 def _msgfmt(path: Path, add) -> bool:

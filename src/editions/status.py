@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from . import messages
-from .catalog import load
+from .catalog import load, translations
 from .errors import EditionsError
 from .locale import LANGUAGES
 from .manuscript import front_matter
@@ -56,9 +56,13 @@ def rows(project, slugs: list[str]) -> tuple[list[Row], list[EditionsError]]:
             fuzzy = sum(1 for e in active if e.fuzzy)
             done = sum(1 for e in active if e.translated())
             total = len(active)
+            problems: list[EditionsError] = []  # the build's own judgement of the catalog
+            translations(po, path, problems, formatted=name == messages.DOMAIN)
+            wrong = len({p.line for p in problems})
             out.append(Row(name, tag, project.rel(path), done, fuzzy, total - done - fuzzy,
                            len(po.obsolete_entries()), round(100 * done / total) if total else 100,
-                           done == total))
+                           done == total and not wrong,
+                           f"{wrong} with errors: make-editions check {project.rel(path)}" if wrong else ""))
     return out, errors
 
 
