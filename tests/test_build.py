@@ -33,11 +33,23 @@ def test_incomplete_language_is_skipped_unless_draft(tiny, capsys):
     dist = tiny / "dist" / "tiny"
     assert (dist / "tiny.en.html").exists() and not (dist / "tiny.fa-AF.html").exists()
     fill(tiny, "fa-AF", lambda m: "" if m.startswith("**Two") else "دری " + m)
-    build(Project(tiny), formats=["html"], draft=True)
-    page = (dist / "tiny.fa-AF.html").read_text()
-    assert "draft-notice" in page
+    build(Project(tiny), formats=["html", "pdf"], draft=True)
+    drafts = tiny / "dist-drafts" / "tiny"
+    page = (drafts / "tiny.fa-AF.html").read_text()
+    assert not (dist / "tiny.fa-AF.html").exists()  # drafts never under dist/
+    assert "draft-notice" in page and "@top-center" in page  # on the page and on every PDF page
     assert "دری First paragraph" in page
-    assert "second item" in page  # the missing one falls back to the source text
+    # the missing one falls back to the source text, in its own language and direction
+    assert re.search(r'<span class="source-text" lang="en" dir="ltr"><strong>Two:</strong> second item', page)
+    assert "tiny.fa-AF" not in (tiny / "dist" / "index.html").read_text()
+    assert "tiny/tiny.fa-AF.html" in (tiny / "dist-drafts" / "index.html").read_text()
+    assert "../../" not in page and 'hreflang="en"' not in page.split("<main>")[1]  # links to nothing online
+    assert (tiny / "dist-drafts" / "assets" / "sangar.css").exists()
+    fill(tiny, "fa-AF", lambda m: m)  # the translation is complete: published, the draft withdrawn
+    capsys.readouterr()
+    build(Project(tiny), formats=["html"], draft=True)
+    assert (dist / "tiny.fa-AF.html").exists() and not (drafts / "tiny.fa-AF.html").exists()
+    assert "removed dist-drafts/tiny/tiny.fa-AF.html" in capsys.readouterr().out
 
 
 def test_hostile_translations_stay_inert_in_html_and_epub(tiny, monkeypatch):
@@ -175,3 +187,32 @@ def test_pdfs_use_only_the_house_faces_and_the_named_fallbacks(tmp_path):
     assert "Noto-Serif" in fonts and "DejaVu-Sans-Mono" in fonts, fonts  # Cyrillic, code
     assert not [f for f in fonts if "Devanagari" in f], fonts
     assert [f for f in fonts_of(machine) if "Devanagari" in f]  # the machine's setup finds one
+
+
+def test_dist_holds_exactly_what_is_online(tiny, capsys):
+    """No cards, no leftovers: a deleted article's editions and images go, a stray file
+    goes, a held-back language keeps its last published edition."""
+    from conftest import write_manuscript
+    from test_article import photo
+
+    write_manuscript(tiny, "gone", '![A photo.](images/g.jpg){alt="A field"}\n\nText.')
+    photo(tiny / "manuscripts" / "images" / "g.jpg")
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "fa-AF", lambda m: m)
+    build(Project(tiny), formats=["html"])
+    dist = tiny / "dist"
+    assert (dist / "gone" / "gone.en.html").exists() and list((dist / "assets" / "images").iterdir())
+    assert not list(dist.rglob("*.json")) or all(p.parent.name == "fonts" for p in dist.rglob("*.json"))
+    (dist / "tiny" / "old-draft.fa-AF.pdf").write_bytes(b"stale")
+    (tiny / "manuscripts" / "gone.md").unlink()
+    fill(tiny, "fa-AF", lambda m: "" if m.startswith("**Two") else m)  # now incomplete: held back
+    capsys.readouterr()
+    report = build(Project(tiny), formats=["html"])
+    out = capsys.readouterr().out
+    assert not (dist / "gone").exists() and "removed dist/gone/gone.en.html" in out
+    assert not (dist / "tiny" / "old-draft.fa-AF.pdf").exists()
+    assert not list((dist / "assets" / "images").iterdir())  # the deleted article's photo
+    assert (dist / "tiny" / "tiny.fa-AF.html").exists()  # the last published edition stays online
+    assert "tiny/tiny.fa-AF.html" in (dist / "index.html").read_text()
+    assert sorted(p.name for p in (dist / "tiny").iterdir()) == ["tiny.en.html", "tiny.fa-AF.html"]
+    assert not report.errors

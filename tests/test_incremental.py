@@ -181,10 +181,12 @@ def test_drafts_are_unlisted_by_the_next_normal_build(tmp_path):
     po[3].msgstr = ""
     po.save(str(path))
     run(root, draft=True)
-    assert "second/second.fa-AF.html" in (root / "dist" / "index.html").read_text()
+    assert "second/second.fa-AF.html" not in (root / "dist" / "index.html").read_text()  # never listed online
+    assert "second/second.fa-AF.html" in (root / "dist-drafts" / "index.html").read_text()
+    assert "second.fa-AF.html" not in (root / "dist" / "second" / "second.en.html").read_text()
     run(root)
     assert "second/second.fa-AF.html" not in (root / "dist" / "index.html").read_text()
-    assert "second.fa-AF.html" not in (root / "dist" / "second" / "second.en.html").read_text()
+    assert not (root / "dist" / "second" / "second.fa-AF.html").exists()
 
 
 def test_a_different_font_subset_rebuilds_assets_and_editions(built):

@@ -50,8 +50,20 @@ class Project:
     def po(self, slug: str, tag: str) -> Path:
         return self.translations / LANGUAGES[tag].gettext / "LC_MESSAGES" / f"{slug}.po"
 
-    def output(self, slug: str, tag: str, fmt: str) -> Path:
-        return self.dist / slug / f"{slug}.{tag}.{fmt}"
+    @property
+    def drafts(self) -> Path:
+        """Draft editions (incomplete translations): never under dist/, never linked from it."""
+        return self.root / "dist-drafts"
+
+    def tree(self, draft: bool = False) -> Path:
+        return self.drafts if draft else self.dist
+
+    def output(self, slug: str, tag: str, fmt: str, draft: bool = False) -> Path:
+        return self.tree(draft) / slug / f"{slug}.{tag}.{fmt}"
+
+    def card(self, slug: str, tag: str, draft: bool = False) -> Path:
+        """The build's record of one edition (index data, digests): kept out of dist/."""
+        return self.cache / "cards" / ("drafts" if draft else "online") / f"{slug}.{tag}.json"
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
@@ -247,13 +259,16 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
 
     mss = load_manuscripts(project, slugs_of(project, slugs), report)
     pots, cats = update(project, mss, report)
+    _move_old_cards(project)
     langs = langs or list(LANGUAGES)
     assets = assets_mod.build(project.root, project.dist)
+    draft_assets = assets_mod.build(project.root, project.drafts) if draft else None
     _conf, fonts = assets_mod.fonts(project.root)
     context = context_digest(project, fonts)
     base_url = site_base_url(project)
     uis = {"en": messages.UI("en", {})}
     usable = list(LANGUAGES)  # languages whose interface words are complete (or a draft run)
+    ui_gaps: set[str] = set()  # languages whose interface words are not (draft runs only)
     for tag in LANGUAGES:
         if tag == "en":
             continue
@@ -269,15 +284,21 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                            f"{project.rel(project.po(messages.DOMAIN, tag))} untranslated, fuzzy or "
                            f"unreadable (build with --draft to see it)")
             usable.remove(tag)
+        elif gaps:
+            ui_gaps.add(tag)
     outlet = tuple((tag, ui.gettext("Sangar")) for tag, ui in uis.items())
     plan: list[Job] = []
     digests: dict[tuple[str, str], str] = {}  # (slug, tag) → digest of the job planned for it
+    used_images: set[str] | None = set() if not slugs else None  # None: this run does not see them all
     for ms in mss:
         try:
             pictures = figures.publish(ms, assets, project.cache)
         except EditionsError as exc:  # nothing of this article is published with a bad image
             report.error(exc)
+            used_images = None
             continue
+        if used_images is not None:
+            used_images |= {name for shown in pictures.values() for name in shown["files"]}
         tables = {}
         drafts: set[str] = set()  # languages built with gaps (only in draft runs)
         for tag in usable:
@@ -293,7 +314,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             if gaps and not draft:
                 if tag in langs:
                     report.skipped += 1
-                    kept = " (its previous edition stays online)" if _listed(project, ms.slug, tag, draft) else ""
+                    kept = " (its previous edition stays online)" if _listed(project, ms.slug, tag) else ""
                     wrong = len({p.line for p in po.problems})
                     why = (f"{wrong} translation(s) with errors (make-editions check "
                            f"{project.rel(project.po(ms.slug, tag))})" if wrong else "")
@@ -303,19 +324,26 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                     report.say(f"skipped {ms.slug} {tag}: {why} (build with --draft to see it){kept}")
                 continue
             tables[tag] = po.table
-            if gaps:
+            if gaps or tag in ui_gaps:
                 drafts.add(tag)
         # Other languages' pages link to every edition that will be online after this run:
         # the ones built now and earlier complete ones that stay (even if --lang left them out).
-        online = [t for t in LANGUAGES if t in tables or _listed(project, ms.slug, t, draft)]
+        # Drafts are never online: they link to nothing and nothing links to them.
+        online = [t for t in LANGUAGES if (t in tables and t not in drafts) or _listed(project, ms.slug, t)]
         for tag, table in tables.items():
             if tag not in langs:
                 continue
-            ed = edition(ms, tag, table, draft=tag in drafts, pictures=pictures)
-            others = tuple((o, project.output(ms.slug, o, "html").name,
-                            uis[o].gettext(LANGUAGES[o].english_name)) for o in online if o != tag)
+            is_draft = tag in drafts
+            if is_draft:
+                pictures_here, tree_assets = figures.publish(ms, draft_assets, project.cache), draft_assets
+            else:
+                pictures_here, tree_assets = pictures, assets
+            ed = edition(ms, tag, table, draft=is_draft, pictures=pictures_here)
+            others = () if is_draft else tuple((o, project.output(ms.slug, o, "html").name,
+                                                uis[o].gettext(LANGUAGES[o].english_name))
+                                               for o in online if o != tag)
             job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
-                      tuple(formats), tuple(fonts), str(assets), base_url)
+                      tuple(formats), tuple(fonts), str(tree_assets), base_url)
             digest = job.digest(context)
             if _up_to_date(project, ed, formats, digest):
                 report.unchanged += 1
@@ -328,19 +356,22 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     def done(job: Job, result) -> None:
         ed = job.edition
         if isinstance(result, BaseException):
-            report.error(EditionsError(project.rel(project.output(ed.slug, ed.tag, "html")), None,
+            report.error(EditionsError(project.rel(project.output(ed.slug, ed.tag, "html", ed.draft)), None,
                                        f"could not render: {result}"))
             return
         for fmt, data in result.items():
-            write_if_changed(project.output(ed.slug, ed.tag, fmt), data)
+            write_if_changed(project.output(ed.slug, ed.tag, fmt, ed.draft), data)
         write_card(project, ed, {fmt: digests[(ed.slug, ed.tag)] for fmt in result})
         report.built += 1
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
-                         + ", ".join(project.rel(project.output(ed.slug, ed.tag, f)) for f in result))
+                         + ", ".join(project.rel(project.output(ed.slug, ed.tag, f, ed.draft)) for f in result))
 
     runner.run(plan, done)
     progress.close()
-    write_index(project, uis, dict(outlet), draft)
+    prune(project, report, used_images)
+    write_index(project, uis, dict(outlet))
+    if draft:
+        write_index(project, uis, dict(outlet), draft=True)
     report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
                + (f", {len(report.errors)} error(s)" if report.errors else ""))
 
@@ -365,25 +396,18 @@ def site_base_url(project: Project) -> str:
     return url
 
 
-def _listed(project: Project, slug: str, tag: str, draft: bool) -> bool:
-    """Whether an edition already in dist/ is online: its page and card exist, and it is
-    not a draft (drafts are listed only by draft runs)."""
-    card = project.output(slug, tag, "json")
-    if not card.exists() or not project.output(slug, tag, "html").exists():
-        return False
-    try:
-        return draft or not json.loads(card.read_text(encoding="utf-8")).get("draft", False)
-    except ValueError:
-        return False
+def _listed(project: Project, slug: str, tag: str, draft: bool = False) -> bool:
+    """Whether an edition is in the tree (dist/, or dist-drafts/ for `draft`): its page and
+    its card exist."""
+    return project.card(slug, tag, draft).exists() and project.output(slug, tag, "html", draft).exists()
 
 
 def _up_to_date(project: Project, ed, formats: list[str], digest: str) -> bool:
-    card = project.output(ed.slug, ed.tag, "json")
     try:
-        built = json.loads(card.read_text(encoding="utf-8")).get("built", {})
+        built = json.loads(project.card(ed.slug, ed.tag, ed.draft).read_text(encoding="utf-8")).get("built", {})
     except (FileNotFoundError, ValueError):
         return False
-    return all(built.get(f) == digest and project.output(ed.slug, ed.tag, f).exists() for f in formats)
+    return all(built.get(f) == digest and project.output(ed.slug, ed.tag, f, ed.draft).exists() for f in formats)
 
 
 class _Progress:
@@ -413,10 +437,10 @@ class _Progress:
 
 
 def write_card(project: Project, ed, built: dict[str, str]) -> None:
-    """What the index says about one edition, and the digest each format was built from,
-    kept beside it: the index lists what is in dist/, even editions this run could not
-    rebuild (a broken catalog keeps the old ones)."""
-    path = project.output(ed.slug, ed.tag, "json")
+    """What the index says about one edition, and the digest each format was built from:
+    the index lists what is in the tree, even editions this run could not rebuild (a broken
+    catalog keeps the old ones)."""
+    path = project.card(ed.slug, ed.tag, ed.draft)
     try:
         previous = json.loads(path.read_text(encoding="utf-8")).get("built", {})
     except (FileNotFoundError, ValueError):
@@ -427,10 +451,57 @@ def write_card(project: Project, ed, built: dict[str, str]) -> None:
     write_if_changed(path, json.dumps(card, ensure_ascii=False, indent=1, sort_keys=True))
 
 
+def prune(project: Project, report: Report, images: set[str] | None = None) -> None:
+    """Make each tree hold exactly what should be in it: the editions whose cards say they
+    are there, of manuscripts that exist, the assets and the index. Editions of deleted or
+    renamed articles, leftovers of older builds (and in dist-drafts/, drafts that have
+    since been published) are removed and named. `images`: every image file a current
+    article uses (None: leave assets/images alone, as a build of some articles must)."""
+    slugs = set(slugs_of(project, None))
+    for draft in (False, True):
+        tree = project.tree(draft)
+        if not tree.is_dir():
+            continue
+        for folder in sorted(p for p in tree.iterdir() if p.is_dir() and p.name != "assets"):
+            keep = {project.output(folder.name, tag, fmt, draft).name for tag in LANGUAGES for fmt in FORMATS
+                    if folder.name in slugs and _listed(project, folder.name, tag, draft)
+                    and not (draft and _listed(project, folder.name, tag))}
+            for path in sorted(folder.iterdir()):
+                if path.name not in keep and (path.is_file() or path.is_symlink()):
+                    path.unlink()
+                    report.say(f"removed {project.rel(path)}")
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        for card in sorted((project.cache / "cards" / ("drafts" if draft else "online")).glob("*.json")):
+            slug, tag = card.stem.rsplit(".", 1)
+            if not project.output(slug, tag, "html", draft).exists():
+                card.unlink()
+        shown = tree / "assets" / "images"
+        if images is not None and not draft and shown.is_dir():
+            for path in sorted(shown.iterdir()):
+                if path.name not in images:
+                    path.unlink()
+                    report.say(f"removed {project.rel(path)}")
+
+
+def _move_old_cards(project: Project) -> None:
+    """Cards used to sit beside the editions in dist/: move them to .cache/ once."""
+    if not project.dist.is_dir():
+        return
+    for old in project.dist.glob("*/*.json"):
+        try:
+            card = json.loads(old.read_text(encoding="utf-8"))
+            new = project.card(card["slug"], card["tag"], bool(card.get("draft")))
+            if not new.exists():
+                atomic_write(new, old.read_bytes(), durable=False)
+        except (ValueError, KeyError, TypeError, OSError):
+            pass
+
+
 def write_index(project: Project, uis, outlet, draft: bool = False) -> None:
-    """dist/index.html: every edition online (see _listed) of every manuscript in the
-    project — not only those this run built — one section per language, Dari first, with
-    download sizes in each language's digits."""
+    """The tree's index.html (dist/, or dist-drafts/ for `draft`): every edition in it of
+    every manuscript in the project — not only those this run built — one section per
+    language, Dari first, with download sizes in each language's digits."""
     from .locale import digits
     from .render import html
 
@@ -442,17 +513,18 @@ def write_index(project: Project, uis, outlet, draft: bool = False) -> None:
         cards = []
         for slug in slugs:
             if _listed(project, slug, tag, draft):
-                cards.append(json.loads(project.output(slug, tag, "json").read_text(encoding="utf-8")))
+                cards.append(json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8")))
         items = []
         for card in sorted(cards, key=lambda c: (c["date_iso"], c["slug"]), reverse=True):
             slug = card["slug"]
             base = f"{slug}/{slug}.{tag}"
-            sizes = {f"{fmt}_kb": digits(str(max(1, round(project.output(slug, tag, fmt).stat().st_size / 1024)))
-                                         if project.output(slug, tag, fmt).exists() else "–", tag)
+            sizes = {f"{fmt}_kb": digits(str(max(1, round(project.output(slug, tag, fmt, draft).stat().st_size
+                                                          / 1024)))
+                                         if project.output(slug, tag, fmt, draft).exists() else "–", tag)
                      for fmt in ("pdf", "epub")}
             items.append({**card, **sizes, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
         if items:
             sections.append(html.index_section(envs[tag], tag, items))
             present.append((tag, uis[tag].gettext(LANGUAGES[tag].english_name)))
-    write_if_changed(project.dist / "index.html",
+    write_if_changed(project.tree(draft) / "index.html",
                      html.index_page(envs["fa-AF"], "fa-AF", outlet, sections, present))

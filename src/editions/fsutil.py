@@ -85,7 +85,7 @@ LOCK_NAME = ".make-editions.lock"
 def sweep_temporaries(root: Path) -> list[Path]:
     """Remove temp files a killed run left behind (only ever called under the lock)."""
     gone = []
-    for folder in ("translations", "dist"):
+    for folder in ("translations", "dist", "dist-drafts", ".cache"):
         for tmp in (root / folder).rglob(".*.tmp") if (root / folder).is_dir() else ():
             tmp.unlink(missing_ok=True)
             gone.append(tmp)

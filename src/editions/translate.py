@@ -54,8 +54,12 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
     def inlines(index: int) -> list[dict]:
         msgid = segments[index].msgid
         translated = table is not None and bool(table.get(msgid))
-        nodes = inline.to_inlines(text(msgid), frozenset(inline.links(msgid)), tag if translated else None)
-        return _calls(nodes, inline.notes(msgid), notes)
+        nodes = _calls(inline.to_inlines(text(msgid), frozenset(inline.links(msgid)), tag if translated else None),
+                       inline.notes(msgid), notes)
+        if table is not None and not translated:  # a draft's source text keeps its own language and direction
+            source = LANGUAGES[ms.lang]
+            return [{"t": "Span", "c": [["", ["source-text"], [["lang", source.tag], ["dir", source.dir]]], nodes]}]
+        return nodes
 
     def fill(node):
         if isinstance(node, dict):

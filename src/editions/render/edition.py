@@ -61,7 +61,7 @@ def render_epub(job: Job, epub_body: str) -> bytes:
 
 
 def pdf_base(job: Job) -> str:
-    return str(Path(job.root) / "dist" / job.edition.slug)
+    return str(Path(job.assets).parent / job.edition.slug)  # dist/<slug>, or dist-drafts/<slug>
 
 
 def render(job: Job) -> dict[str, bytes]:
