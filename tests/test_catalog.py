@@ -148,3 +148,64 @@ def test_a_catalog_msgcat_would_refuse_stops_only_itself(tiny):
     update(project, load_manuscripts(project, ["tiny"], report), report)
     assert any(e.startswith(f"{bad}:") for e in report.errors)
     assert Project(tiny).po("tiny", "ps-AF").exists()
+
+
+def msgfmt_warnings(root) -> dict[str, str]:
+    """`msgfmt --check` on every catalog under translations/: path → what it printed."""
+    said = {}
+    for path in sorted((root / "translations").rglob("*.po*")):
+        run = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        said[str(path.relative_to(root))] = run.stderr
+    return said
+
+
+def test_every_catalog_the_project_writes_passes_msgfmt_check_without_a_warning(tiny):
+    import re
+    import shutil
+    from pathlib import Path
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "dari-source.md", tiny / "manuscripts")
+    # the UI template as an older version wrote it, placeholders and all: update completes it
+    ui = tiny / "translations" / "messages.pot"
+    ui.write_text(ui.read_text(encoding="utf-8").replace(
+        "Last-Translator: \\n", "Last-Translator: FULL NAME <EMAIL@ADDRESS>\\n"), encoding="utf-8")
+    run_update(tiny, ["tiny", "dari-source"])
+    said = msgfmt_warnings(tiny)
+    assert "translations/tiny.pot" in said and "translations/en/LC_MESSAGES/dari-source.po" in said
+    assert {path: text for path, text in said.items() if "warning" in text} == {}
+    for slug, tag, team in (("tiny", "fa-AF", "Dari"), ("tiny", "ps-AF", "Pashto"), ("dari-source", "en", "English")):
+        meta = po(tiny, tag, slug).metadata
+        assert meta["Language-Team"] == f"{team} <translations@sangar.invalid>"
+        assert meta["Last-Translator"] == ""  # nobody yet: the translator's tool names them
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d\+0000", meta["PO-Revision-Date"])
+    template = polib.pofile(str(Project(tiny).pot("dari-source"))).metadata
+    assert template["Language"] == "fa_AF"  # the language its msgids are in
+    assert template["PO-Revision-Date"] == template["POT-Creation-Date"]
+
+
+def test_a_merged_catalog_keeps_the_header_its_translator_filled(tiny):
+    run_update(tiny)
+    filled = {"Last-Translator": "Maryam Ahmadi <maryam@example.org>",
+              "PO-Revision-Date": "2026-12-01 09:30+0430",
+              "Language-Team": "Dari desk <dari@example.org>", "X-Generator": "Poedit 3.4"}
+    path = Project(tiny).po("tiny", "fa-AF")
+    cat = polib.pofile(str(path), wrapwidth=79)
+    cat.metadata.update(filled)
+    cat.save(str(path))
+    # a catalog an older version made still holds gettext's placeholders: those are nobody's
+    legacy = Project(tiny).po("tiny", "ps-AF")
+    cat = polib.pofile(str(legacy), wrapwidth=79)
+    cat.metadata.update({"Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+                         "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE", "Language-Team": "LANGUAGE <LL@li.org>"})
+    cat.save(str(legacy))
+    ms = tiny / "manuscripts" / "tiny.md"
+    ms.write_text(ms.read_text().replace("second item", "second items"))
+    run_update(tiny)
+    merged = po(tiny)
+    assert merged.find("**Two:** second items") is not None  # it was merged, not left alone
+    assert {k: merged.metadata.get(k) for k in filled} == filled
+    pashto = po(tiny, "ps-AF").metadata
+    assert pashto["Language-Team"] == "Pashto <translations@sangar.invalid>"
+    assert pashto["Last-Translator"] == "" and pashto["PO-Revision-Date"] != "YEAR-MO-DA HO:MI+ZONE"
+    assert {p: text for p, text in msgfmt_warnings(tiny).items() if "warning" in text} == {}

@@ -16,41 +16,124 @@ def _port(value: str) -> int:
     return port
 
 
+def _lang(value: str) -> str:
+    """A language tag however it is typed: `fa-AF`, the catalog folder's `fa_AF`, `FA-af`."""
+    for tag in LANGUAGES:
+        if tag.lower() == value.replace("_", "-").lower():
+            return tag
+    raise argparse.ArgumentTypeError(
+        f"unknown language {value!r} (choose from {', '.join(LANGUAGES)}; "
+        f"{', '.join(lang.gettext for lang in LANGUAGES.values() if lang.gettext != lang.tag)} work too)")
+
+
+SLUG = ("SLUG is an article: the name of manuscripts/SLUG.md without .md, or the path to that\n"
+        "file (manuscripts/SLUG.md, ./manuscripts/SLUG.md, an absolute path). Default: every article.")
+ROOT = ("the project folder, the one holding manuscripts/ (default: the current folder or the "
+        "nearest folder above it that holds manuscripts/, as git finds .git)")
+EXITS = "Exit status: 0 success, 1 a content problem (bad manuscript or catalog, a check failed), 2 a usage error."
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make-editions",
-                                description="Build Sangar's HTML, EPUB and PDF editions from manuscripts and catalogs.")
-    p.add_argument("--root", type=Path, default=Path("."), help="project folder (default: here)")
-    sub = p.add_subparsers(dest="command")
-    b = sub.add_parser("build", help="keep catalogs in step, then build editions and the index (default)")
-    b.add_argument("slugs", nargs="*", metavar="SLUG")
-    b.add_argument("--lang", nargs="+", choices=list(LANGUAGES), help="only these languages")
-    b.add_argument("--format", nargs="+", choices=["html", "epub", "pdf"], help="only these formats")
-    b.add_argument("--draft", action="store_true", help="also build incomplete translations, marked as drafts")
-    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    # --root is accepted before and after the command; SUPPRESS keeps a subcommand's
+    # absent --root from overwriting one given before it.
+    root = argparse.ArgumentParser(add_help=False)
+    root.add_argument("--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=ROOT)
+
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[root], help=summary, epilog=EXITS,
+                              description=f"{summary[0].upper()}{summary[1:]}.\n\n{details}".strip(),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = argparse.ArgumentParser(
+        prog="make-editions", parents=[root], formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Build Sangar's HTML, EPUB and PDF editions from manuscripts and catalogs.\n"
+                    "Without a command: build. `make-editions COMMAND --help` tells more.",
+        epilog=EXITS)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    b = command("build", "keep catalogs in step, then build the editions and the index (the default command)",
+                "Extracts and merges the catalogs (rewriting only files whose content changes), then\n"
+                "renders every publishable edition whose inputs changed into dist/, and\n"
+                "dist/index.html.\n\n" + SLUG)
+    b.add_argument("slugs", nargs="*", metavar="SLUG", help="articles to build (default: all)")
+    b.add_argument("--lang", nargs="+", type=_lang, metavar="L",
+                   help=f"only these languages: {', '.join(LANGUAGES)} (fa_AF, ps_AF too; "
+                        "default: every language of each article)")
+    b.add_argument("--format", nargs="+", type=str.lower, choices=["html", "epub", "pdf"], metavar="F",
+                   help="only these formats: html, epub, pdf (default: all three)")
+    b.add_argument("--draft", action="store_true",
+                   help="also build incomplete translations, marked as drafts (default: only complete ones)")
+    b.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
     b.add_argument("--executor", choices=["local", "dask"], default="local",
                    help="local process pool (default) or Dask distributed tasks")
     b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    e = sub.add_parser("extract", help="write the POT templates")
-    e.add_argument("slugs", nargs="*", metavar="SLUG")
-    u = sub.add_parser("update", help="extract, then merge into every language's catalog")
-    u.add_argument("slugs", nargs="*", metavar="SLUG")
-    s = sub.add_parser("status", help="translated / fuzzy / untranslated / obsolete per article and language")
-    s.add_argument("slugs", nargs="*", metavar="SLUG")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    v = sub.add_parser("serve", help="preview dist/ on 127.0.0.1, rebuilding and reloading on changes")
-    v.add_argument("--port", type=_port, default=8000)
-    c = sub.add_parser("check", help="quality checks on catalogs and manuscripts (exit 1 on errors)")
-    c.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    e = command("extract", "write the POT templates",
+                "Writes translations/SLUG.pot for each article and the UI words' template,\n"
+                "translations/messages.pot.\n\n" + SLUG)
+    e.add_argument("slugs", nargs="*", metavar="SLUG", help="articles to extract (default: all)")
+    u = command("update", "extract, then merge into every language's catalog",
+                "Writes the templates, then brings translations/<locale>/LC_MESSAGES/SLUG.po of every\n"
+                "language in step with them, keeping every translation (fuzzy, obsolete or revived).\n\n" + SLUG)
+    u.add_argument("slugs", nargs="*", metavar="SLUG", help="articles to update (default: all)")
+    s = command("status", "translated / fuzzy / untranslated / obsolete per article and language",
+                "Reads the catalogs only; shows which languages are publishable.\n\n" + SLUG)
+    s.add_argument("slugs", nargs="*", metavar="SLUG", help="articles to show (default: all)")
+    s.add_argument("--json", action="store_true", help="machine-readable output (default: a table)")
+    v = command("serve", "preview dist/ on 127.0.0.1, rebuilding and reloading on changes",
+                "Builds, serves dist/ at http://127.0.0.1:PORT/ and rebuilds when a manuscript, catalog\n"
+                "or style changes; open pages reload themselves. Ctrl-C stops.")
+    v.add_argument("--port", type=_port, default=8000, metavar="N", help="port to listen on (default: 8000)")
+    c = command("check", "quality checks on catalogs and manuscripts (exit 1 on errors)",
+                "Prints every finding as path:line: error|warning: code: message.\n"
+                "PATH is a manuscript (.md), a catalog (.po or .pot) or a folder of them, relative to\n"
+                "the current folder. Default: every manuscript and catalog of the project.")
+    c.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to check (default: all)")
     return p
 
 
+def _find_root(here: Path) -> Path:
+    """The nearest folder, from `here` up, that holds manuscripts/."""
+    for folder in (here, *here.parents):
+        if (folder / "manuscripts").is_dir():
+            return folder
+    raise UsageError(f"no manuscripts/ folder in {here} or any folder above it: "
+                     "run make-editions inside a project, or give --root DIR")
+
+
+def _slug(value: str, root: Path) -> str:
+    """SLUG as typed, or the slug of a path to manuscripts/SLUG.md (from here or from the root)."""
+    path = Path(value)
+    if path.name == value and path.suffix != ".md":
+        return value
+    manuscripts = (root / "manuscripts").resolve()
+    for base in (Path.cwd(), root):
+        where = base / path
+        if where.suffix == ".md" and where.parent.resolve() == manuscripts:
+            return where.stem
+    if path.name == value:  # `x.md`: the article x
+        return path.stem
+    raise UsageError(f"{value} is not a manuscript of {root}: give a SLUG or manuscripts/SLUG.md")
+
+
+def _normalise(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments as the library takes them: the project root found, slugs from paths."""
+    given = getattr(args, "root", None)
+    args.root = given.resolve() if given is not None else _find_root(Path.cwd())
+    if getattr(args, "slugs", None):
+        args.slugs = [_slug(value, args.root) for value in args.slugs]
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _normalise(_parser().parse_args(argv))
+    except UsageError as exc:
+        print(f"make-editions: error: {exc}", file=sys.stderr)
+        return 2
     runner = None
     if (args.command or "build") == "build" and getattr(args, "executor", "local") == "local":
         from .executor import Local
 
-        runner = Local(getattr(args, "jobs", None), str(args.root.resolve()))  # before the imports below: workers warm up now
+        runner = Local(getattr(args, "jobs", None), str(args.root))  # before the imports below: workers warm up now
     try:
         return _main(args, runner)
     except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
@@ -65,10 +148,10 @@ def _main(args, runner) -> int:
     from . import build as b
     from .fsutil import project_lock
 
-    project = b.Project(args.root.resolve())
+    project = b.Project(args.root)
     try:
         if not project.manuscripts.is_dir():
-            raise UsageError(f"{project.root} has no manuscripts/ folder (use --root)")
+            raise UsageError(f"{project.root} has no manuscripts/ folder: give --root the project folder")
         command = args.command or "build"
         if command in ("status", "check"):  # read-only: no lock, no heavy imports
             return _report(b, project, command, args)
