@@ -102,7 +102,11 @@ def load_manuscripts(project: Project, slugs: list[str], report: Report) -> list
     manuscripts that changed."""
     from importlib.metadata import version
 
-    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{MODEL}"
+    from . import article, inline, manuscript
+
+    # The parse depends on the reader's code too: a changed model drops every cached parse.
+    code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (article, inline, manuscript)))
+    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{MODEL}|{code.hexdigest()}"
     out = []
     for slug in slugs:
         path = project.manuscripts / f"{slug}.md"

@@ -37,7 +37,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # carry divs, spans, math or metadata stay off.
 PANDOC_READER = ("commonmark_x+sourcepos+smart+autolink_bare_uris-raw_attribute-bracketed_spans"
                  "-fenced_divs-emoji-tex_math_dollars-yaml_metadata_block-alerts-task_lists-implicit_figures")
-MODEL = 2  # bump when the article model changes what read() returns (cached parses are dropped)
+MODEL = 3  # bump when the article model changes what read() returns (cached parses are dropped)
 
 
 @dataclass(frozen=True)
