@@ -189,8 +189,20 @@ def _update_language(work) -> tuple[list[str], list[EditionsError], dict]:
             olds[name] = catalog.load(path, valid) if path.exists() else None
         except EditionsError as exc:
             errors.append(exc)  # a broken catalog is left exactly as it is
-    memory = catalog.Memory.of([(project.rel(project.po(name, tag)), po) for name, po in olds.items()
-                                if po is not None and name != messages.DOMAIN])
+    # The memory draws on every catalog of the language — other articles', and orphaned ones
+    # (an article renamed by hand comes back pre-filled from its old catalog).
+    known = [(project.rel(project.po(name, tag)), po) for name, po in olds.items()
+             if po is not None and name != messages.DOMAIN]
+    folder = project.translations / LANGUAGES[tag].gettext / "LC_MESSAGES"
+    orphaned = {project.rel(p) for p in catalog.orphans(project.translations, set(slugs_of(project, None)))
+                if p.parent == folder}
+    for path in sorted(folder.glob("*.po")) if folder.is_dir() else ():
+        if path.stem not in pots and path.stem != messages.DOMAIN:
+            try:
+                known.append((project.rel(path), catalog.load(path, valid)))
+            except EditionsError:
+                pass  # reported when its own article is built, or by check
+    memory = catalog.Memory.of(known, frozenset(orphaned))
     found: dict = {}
     writes = []
     for name, old in olds.items():

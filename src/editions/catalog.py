@@ -203,17 +203,19 @@ def _msgfmt_check(path: Path) -> None:
 
 @dataclass(frozen=True)
 class Memory:
-    """Translations already done in a language's catalogs: msgid → [(where, msgstr), …]."""
+    """Translations already done in a language's catalogs: msgid → [(where, msgstr), …].
+    `orphans`: the refs of catalogs whose manuscript is gone (renamed by hand, most likely)."""
     entries: dict
+    orphans: frozenset = frozenset()
 
     @classmethod
-    def of(cls, catalogs: list[tuple[str, polib.POFile]]) -> "Memory":
+    def of(cls, catalogs: list[tuple[str, polib.POFile]], orphans: frozenset = frozenset()) -> "Memory":
         entries: dict = {}
-        for ref, po in catalogs:
+        for ref, po in sorted(catalogs, key=lambda c: c[0] not in orphans):  # an orphan's own words first
             for e in po:
                 if e.msgstr and not e.fuzzy and not e.obsolete and not e.msgid_plural:
                     entries.setdefault(e.msgid, []).append((ref, e.msgstr))
-        return cls(entries)
+        return cls(entries, frozenset(orphans))
 
     def exact(self, msgid: str, exclude: str) -> tuple[str, str] | None:
         return next((hit for hit in self.entries.get(msgid, ()) if hit[0] != exclude), None)
@@ -275,7 +277,10 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
             continue
         hit = memory.exact(e.msgid, self_ref)
         if hit is not None:
-            _suggest(e, hit, "exact match")
+            # The same whole segment, translated in an orphaned catalog (this article before a
+            # rename by hand): taken as it was reviewed. From another article it stays fuzzy:
+            # the same sentence elsewhere may want other words.
+            _suggest(e, hit, "exact match", reviewed=hit[0] in memory.orphans)
             continue
         best = process.extractOne(e.msgid, [c.msgid for c in candidates], scorer=fuzz.ratio,
                                   score_cutoff=FUZZY_CUTOFF) if candidates else None
@@ -301,9 +306,13 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
     return new
 
 
-def _suggest(e: polib.POEntry, found: tuple[str, str], how: str, previous: str | None = None) -> None:
+def _suggest(e: polib.POEntry, found: tuple[str, str], how: str, previous: str | None = None,
+             reviewed: bool = False) -> None:
     ref, msgstr = found
     e.msgstr = msgstr
+    if reviewed:
+        e.tcomment = f"From {ref}, exact match (that catalog's manuscript is gone: renamed?)."
+        return
     e.flags.append("fuzzy")
     e.tcomment = f"Suggested by translation memory from {ref} ({how})."
     if previous is not None:
@@ -438,3 +447,16 @@ def safe_format(msgid: str, msgstr: str) -> bool:
         if token != "%%" and token not in allowed:
             return False
     return set(_NAMED.findall(msgstr)) == allowed
+
+
+def orphans(translations: Path, slugs: set[str]) -> list[Path]:
+    """Templates and catalogs whose manuscript is gone (deleted, or renamed by hand)."""
+    found = [p for p in sorted(translations.glob("*.pot")) + sorted(translations.glob("*/LC_MESSAGES/*.po"))
+             if p.stem not in slugs and p.stem != "messages"]
+    return found
+
+
+def orphan_message(path: Path) -> str:
+    return (f"no manuscript named {path.stem}.md: if the article was renamed, run make-editions rename "
+            f"{path.stem} NEW-SLUG (or keep this catalog until the next update has pre-filled the new "
+            "one from it); if it was deleted, delete this file")

@@ -51,9 +51,13 @@ class Finding:
         return f"{self.path}:{self.line}: {self.severity}: {self.code}: {self.message}"
 
 
-def check_paths(paths: list[Path], rel=lambda p: str(p), printable: frozenset[int] | None = None) -> list[Finding]:
-    """`printable`: the characters the PDFs' fonts can draw (render.assets.printable), if known."""
-    found: list[Finding] = []
+def check_paths(paths: list[Path], rel=lambda p: str(p), printable: frozenset[int] | None = None,
+                orphans: list[Path] = ()) -> list[Finding]:
+    """`printable`: the characters the PDFs' fonts can draw (render.assets.printable), if known;
+    `orphans`: catalogs whose manuscript is gone (catalog.orphans), each a warning."""
+    from .catalog import orphan_message
+
+    found: list[Finding] = [Finding(rel(p), 1, "warning", "orphan", orphan_message(p)) for p in orphans]
     for path in paths:
         if path.suffix == ".md":
             found += check_manuscript(path, rel(path), printable)

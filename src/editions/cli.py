@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                 "Builds, serves dist/ at http://127.0.0.1:PORT/ and rebuilds when a manuscript, catalog\n"
                 "or style changes; open pages reload themselves. Ctrl-C stops.")
     v.add_argument("--port", type=_port, default=8000, metavar="N", help="port to listen on (default: 8000)")
+    r = command("rename", "give an article a new slug, keeping every translation",
+                "Moves manuscripts/OLD.md to manuscripts/NEW.md (and its slug: line), its template\n"
+                "and every language's catalog; the next build publishes it under NEW and removes\n"
+                "OLD's editions from dist/.")
+    r.add_argument("old", metavar="OLD", help="the article's slug now")
+    r.add_argument("new", metavar="NEW", help="its new slug (lowercase letters, digits, hyphens)")
     c = command("check", "quality checks on catalogs and manuscripts (exit 1 on errors)",
                 "Prints every finding as path:line: error|warning: code: message.\n"
                 "PATH is a manuscript (.md), a catalog (.po or .pot) or a folder of them, relative to\n"
@@ -191,7 +197,11 @@ def _report(b, project, command: str, args) -> int:
     files = [f for p in paths for f in (sorted(p.rglob("*.po")) + sorted(p.rglob("*.md")) if p.is_dir() else [p])]
     from .render.assets import printable
 
-    findings = check_paths(files, project.rel, printable(project.root))
+    from .catalog import orphans
+
+    slugs = {p.stem for p in project.manuscripts.glob("*.md")}
+    findings = check_paths(files, project.rel, printable(project.root),
+                           [] if args.paths else orphans(project.translations, slugs))
     for f in findings:
         print(f)
     errors = sum(1 for f in findings if f.severity == "error")
@@ -241,6 +251,12 @@ def _run(b, project, command: str, args, runner=None):
                        getattr(args, "jobs", None), getattr(args, "executor", "local"),
                        getattr(args, "scheduler", None), runner)
     report = b.Report()
+    if command == "rename":
+        from .rename import rename
+
+        for line in rename(project.root, args.old, args.new):
+            report.say(line)
+        return report
     mss = b.load_manuscripts(project, b.slugs_of(project, args.slugs), report)
     (b.extract if command == "extract" else b.update)(project, mss, report)
     return report

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from . import messages
-from .catalog import load, translations
+from .catalog import load, orphan_message, orphans, translations
 from .errors import EditionsError
 from .locale import LANGUAGES
 from .manuscript import front_matter
@@ -63,6 +63,11 @@ def rows(project, slugs: list[str]) -> tuple[list[Row], list[EditionsError]]:
                            len(po.obsolete_entries()), round(100 * done / total) if total else 100,
                            done == total and not wrong,
                            f"{wrong} with errors: make-editions check {project.rel(path)}" if wrong else ""))
+    for path in orphans(project.translations, {p.stem for p in project.manuscripts.glob("*.md")}):
+        if path.suffix == ".po":
+            tag = next((t for t, lang in LANGUAGES.items() if lang.gettext == path.parent.parent.name), "?")
+            out.append(Row(path.stem, tag, project.rel(path), 0, 0, 0, 0, 0, False,
+                           f"orphaned: {orphan_message(path)}"))
     return out, errors
 
 
