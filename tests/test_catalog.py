@@ -1,5 +1,7 @@
 import subprocess
 
+import os
+
 import polib
 import pytest
 
@@ -139,15 +141,42 @@ def test_interface_words_must_be_safe_format_strings(tmp_path, msgstr, ok):
     assert ("%(size)s KB" in catalog.translations(po, formatted=True)) is ok
 
 
-def test_a_catalog_msgcat_would_refuse_stops_only_itself(tiny):
-    run_update(tiny)
+def test_a_catalog_msgcat_refuses_stops_only_its_language(tiny, tmp_path, monkeypatch):
+    """The real path: a `msgcat` first on PATH refuses the Dari catalog (as GNU msgcat
+    refuses what it cannot read); the build reports it, keeps the old Dari edition, and
+    builds the rest."""
+    import shutil
+    import stat
+
+    from editions.build import build
+
+    real = shutil.which("msgcat")
+    fake = tmp_path / "bin" / "msgcat"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ninput=$(cat)\ncase \"$input\" in *REFUSE-ME*) echo 'msgcat: -:3: refused' >&2; "
+                    f"exit 1;; esac\nprintf '%s\\n' \"$input\" | {real} \"$@\"\n", encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    build(Project(tiny), formats=["html"])
+    for tag in ("fa-AF", "ps-AF"):
+        path = Project(tiny).po("tiny", tag)
+        po = polib.pofile(str(path))
+        for e in po:
+            e.msgstr = e.msgid
+        po.save(str(path))
+    build(Project(tiny), formats=["html"])
+    dist = tiny / "dist" / "tiny"
+    before = (dist / "tiny.fa-AF.html").read_bytes()
     bad = Project(tiny).po("tiny", "fa-AF")
-    bad.write_text(bad.read_text(encoding="utf-8") + '\nmsgid "a"\nmsgstr[0] "x"\n', encoding="utf-8")
-    project = Project(tiny)
-    report = Report()
-    update(project, load_manuscripts(project, ["tiny"], report), report)
-    assert any(e.startswith(f"{bad}:") for e in report.errors)
-    assert Project(tiny).po("tiny", "ps-AF").exists()
+    po = polib.pofile(str(bad))
+    po.append(polib.POEntry(msgid="REFUSE-ME", msgstr="x"))  # gone from the template: written again, as #~
+    po.save(str(bad))
+    for tag in ("ps-AF", "en"):
+        (dist / f"tiny.{tag}.html").unlink()
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    report = build(Project(tiny), formats=["html"])
+    assert any(e.startswith(f"{bad}:") and "msgcat could not lay out" in e for e in report.errors), report.errors
+    assert (dist / "tiny.fa-AF.html").read_bytes() == before  # its old edition stays
+    assert (dist / "tiny.ps-AF.html").exists() and (dist / "tiny.en.html").exists()  # the rest is built
 
 
 def msgfmt_warnings(root) -> dict[str, str]:

@@ -185,3 +185,14 @@ def test_an_obsolete_twin_of_an_active_entry_is_not_written_twice():
     merged = catalog.merge(po, pot_of([PARAS[0]]), FA)
     assert [e.msgid for e in merged].count(PARAS[0]) == 1
     polib.pofile(catalog.serialize(merged))  # msgcat accepted it
+
+
+def test_an_entry_the_template_lacks_becomes_obsolete_and_is_written(tmp_path):
+    """The stray entry is marked obsolete in the merged catalog — not in the old one too
+    (which would make the two look the same, so the file was never rewritten)."""
+    old = catalog.merge(None, pot_of(["Kept."]), FA)
+    old.append(polib.POEntry(msgid="Stray.", msgstr="سرگردان", flags=["fuzzy"]))
+    merged = catalog.merge(old, pot_of(["Kept."]), FA)
+    assert [e.obsolete for e in merged if e.msgid == "Stray."] == [True]
+    assert [e.obsolete for e in old if e.msgid == "Stray."] == [False]
+    assert not catalog.same(merged, old)

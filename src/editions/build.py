@@ -77,6 +77,7 @@ class Report:
     built: int = 0
     unchanged: int = 0
     skipped: int = 0
+    planned: int | None = None  # editions this build set out to write (None: not planned yet)
 
     def say(self, line: str) -> None:
         self.lines.append(line)
@@ -216,11 +217,22 @@ def _update_language(work) -> tuple[list[str], list[EditionsError], dict]:
         table = catalog.translations(old if unchanged else merged, path, problems,
                                      formatted=name == messages.DOMAIN)
         found[(name, tag)] = Published(table, tuple(problems))
+    def save(work) -> bool | EditionsError:
+        try:
+            return catalog.save(work[0], work[1], valid)
+        except EditionsError as exc:  # msgcat refused it: only this catalog stops
+            return exc
+        except OSError as exc:
+            return EditionsError(project.rel(work[1]), None, f"could not write the catalog: {exc.strerror}")
+
     # GNU layout comes from msgcat, a process per catalog: run several at once.
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
-        written = list(pool.map(lambda w: catalog.save(w[0], w[1], valid), writes))
+        written = list(pool.map(save, writes))
     for (_, path, created), wrote in zip(writes, written):
-        if wrote:
+        if isinstance(wrote, EditionsError):
+            errors.append(wrote)
+            found.pop((path.stem, tag), None)  # not written, not published: its old editions stay
+        elif wrote:
             lines.append(f"{'created' if created else 'updated'} {project.rel(path)}")
     for key, pub in found.items():  # a held-back entry of a merged catalog gets its line now
         if any(p.line is None for p in pub.problems):
@@ -252,12 +264,14 @@ def context_digest(project: Project, fonts) -> str:
 
 def build(project: Project, slugs: list[str] | None = None, langs: list[str] | None = None,
           formats: list[str] | None = None, draft: bool = False, jobs: int | None = None,
-          executor: str = "local", scheduler: str | None = None, runner=None) -> Report:
+          executor: str = "local", scheduler: str | None = None, runner=None,
+          report: Report | None = None) -> Report:
     """The default command: catalogs in step, then every publishable edition whose inputs
-    changed, then the index."""
+    changed, then the index. `report`, if given, is filled in as the build goes (what an
+    interrupted build had done)."""
     from . import executor as executors
 
-    report = Report()
+    report = Report() if report is None else report
     own = runner is None
     runner = runner or executors.make(executor, jobs, scheduler, str(project.root))  # workers warm up meanwhile
     try:
@@ -367,6 +381,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             digests[(ed.slug, ed.tag)] = digest
             plan.append(job)
 
+    report.planned = len(plan)
     progress = _Progress(len(plan), report)
 
     def done(job: Job, result) -> None:
@@ -382,8 +397,10 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
                          + ", ".join(project.rel(project.output(ed.slug, ed.tag, f, ed.draft)) for f in result))
 
-    runner.run(plan, done)
-    progress.close()
+    try:
+        runner.run(plan, done)
+    finally:  # also when interrupted: the terminal gets its cursor back
+        progress.close()
     prune(project, report, used_images)
     write_index(project, uis, dict(outlet))
     if draft:

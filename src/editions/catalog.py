@@ -5,6 +5,7 @@ polib reads and writes; the merge is ours because polib has none and Babel's los
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import os
@@ -301,8 +302,9 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
         if id(e) not in used and (e.msgstr or any(e.msgstr_plural.values())):
             if (e.msgctxt, e.msgid) in active:
                 continue  # an obsolete twin of an active entry: GNU gettext refuses the pair
-            e.obsolete, e.occurrences = True, []
-            new.append(e)
+            gone = copy.copy(e)  # the old catalog's own entry stays as it was (same() compares the two)
+            gone.obsolete, gone.occurrences = True, []
+            new.append(gone)
     return new
 
 
