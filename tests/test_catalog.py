@@ -6,6 +6,7 @@ import polib
 import pytest
 
 from editions import catalog
+from editions.errors import EditionsError
 from editions.build import Project, Report, load_manuscripts, update
 from editions.locale import LANGUAGES
 
@@ -127,7 +128,10 @@ def test_unsafe_characters_are_never_published(tmp_path, msgstr, published):
     path.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
                     f'msgid "Text"\nmsgstr "{msgstr}"\n', encoding="utf-8")
     problems: list = []
-    table = catalog.translations(catalog.load(path), path, problems)
+    try:
+        table = catalog.translations(catalog.load(path), path, problems)
+    except EditionsError:  # refused as a whole (an escape GNU tools read otherwise)
+        table, problems = {}, ["refused"]
     assert ("Text" in table) is published and bool(problems) is not published
 
 

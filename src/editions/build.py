@@ -17,8 +17,9 @@ from pathlib import Path
 from . import __version__, catalog, figures, messages
 from .errors import EditionsError, UsageError
 from .fsutil import atomic_write, read_toml, write_if_changed
-from .locale import LANGUAGES
-from .manuscript import MODEL, PANDOC_READER, Manuscript, read
+from .locale import AUTONYMS, LANGUAGES, OUTLET
+from .manuscript import MAX_BYTES, MODEL, PANDOC_READER, Manuscript, read
+from .reading import read_input
 
 FORMATS = ("html", "epub", "pdf")
 INDEX_ORDER = ("fa-AF", "ps-AF", "en")
@@ -112,7 +113,7 @@ def load_manuscripts(project: Project, slugs: list[str], report: Report) -> list
     for slug in slugs:
         path = project.manuscripts / f"{slug}.md"
         try:
-            key = hashlib.sha256(f"{salt}|{path}|".encode() + path.read_bytes()).hexdigest()
+            key = hashlib.sha256(f"{salt}|{path}|".encode() + read_input(path, MAX_BYTES, "manuscript")).hexdigest()
             cached = project.cache / "manuscripts" / f"{key}.json"
             if cached.exists():
                 out.append(Manuscript.from_json(cached.read_text(encoding="utf-8")))
@@ -316,7 +317,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             usable.remove(tag)
         elif gaps:
             ui_gaps.add(tag)
-    outlet = tuple((tag, ui.gettext("Sangar")) for tag, ui in uis.items())
+    outlet = tuple((tag, OUTLET[tag]) for tag in uis)
     plan: list[Job] = []
     digests: dict[tuple[str, str], str] = {}  # (slug, tag) → digest of the job planned for it
     used_images: set[str] | None = set() if not slugs else None  # None: this run does not see them all
@@ -370,7 +371,7 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                 pictures_here, tree_assets = pictures, assets
             ed = edition(ms, tag, table, draft=is_draft, pictures=pictures_here)
             others = () if is_draft else tuple((o, project.output(ms.slug, o, "html").name,
-                                                uis[o].gettext(LANGUAGES[o].english_name))
+                                                AUTONYMS[o])
                                                for o in online if o != tag)
             job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
                       tuple(formats), tuple(fonts), str(tree_assets), base_url)
@@ -558,6 +559,6 @@ def write_index(project: Project, uis, outlet, draft: bool = False) -> None:
             items.append({**card, **sizes, "href": f"{base}.html", "pdf": f"{base}.pdf", "epub": f"{base}.epub"})
         if items:
             sections.append(html.index_section(envs[tag], tag, items))
-            present.append((tag, uis[tag].gettext(LANGUAGES[tag].english_name)))
+            present.append((tag, AUTONYMS[tag]))
     write_if_changed(project.tree(draft) / "index.html",
                      html.index_page(envs["fa-AF"], "fa-AF", outlet, sections, present))

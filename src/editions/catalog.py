@@ -126,14 +126,9 @@ MAX_BYTES = 20 * 1024 * 1024  # an article's catalog is a few hundred KB at most
 def load(path: Path, valid: Path | None = None) -> polib.POFile:
     """Read a PO/POT file; a syntax error becomes an EditionsError naming the line.
     `valid` is a folder of markers for contents msgfmt already accepted (or we wrote)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise EditionsError(path, None, f"catalog is {size // 2**20} MB; more than "
-                                            f"{MAX_BYTES // 2**20} MB is not an article's catalog")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise EditionsError(path, None, "catalog not found") from None
+    from .reading import read_input
+
+    raw = read_input(path, MAX_BYTES, "catalog")
     if raw.startswith(b"\xef\xbb\xbf"):
         raise EditionsError(path, 1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
     try:
@@ -151,18 +146,43 @@ def load(path: Path, valid: Path | None = None) -> polib.POFile:
         if marker is None:
             _msgfmt_check(path)
     try:
-        po = polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=True)
+        # polib's own duplicate check is quadratic (20,000 entries: minutes): ours is a set.
+        po = polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=False)
     except (OSError, ValueError) as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise EditionsError(path, int(m.group(1)) if m else None, f"cannot read catalog: {exc}") from None
-    nplurals = re.search(r"nplurals\s*=\s*(\d+)", po.metadata.get("Plural-Forms", ""))
+    if len(po) > MAX_ENTRIES:
+        raise EditionsError(path, None, f"{len(po)} entries: more than {MAX_ENTRIES:,} is not an article's catalog")
+    seen: set = set()
+    for e in po:
+        key = (e.msgctxt, e.msgid, e.obsolete)
+        if key in seen:
+            raise EditionsError(path, e.linenum, f"invalid catalog: msgid {e.msgid[:40]!r} is defined twice")
+        seen.add(key)
+    nplurals = plural_count(po.metadata.get("Plural-Forms", ""), path)
     for e in po:
         if bool(e.msgid_plural) != bool(e.msgstr_plural):
             raise EditionsError(path, e.linenum, "msgid_plural and msgstr[n] must come together")
-        if e.msgid_plural and nplurals and not e.obsolete and len(e.msgstr_plural) != int(nplurals.group(1)):
+        if e.msgid_plural and nplurals and not e.obsolete and len(e.msgstr_plural) != nplurals:
             raise EditionsError(path, e.linenum, f"{len(e.msgstr_plural)} plural forms where the header "
-                                                 f"says nplurals={nplurals.group(1)}")
+                                                 f"says nplurals={nplurals}")
     return po
+
+
+MAX_ENTRIES = 20_000  # the longest article has a few hundred segments
+PLURAL_FORMS = re.compile(r"\s*nplurals\s*=\s*([1-6])\s*;\s*plural\s*=\s*([n0-9\s()?:<>=!&|%+*/-]{1,200});?\s*")
+
+
+def plural_count(header: str, path: Path) -> int | None:
+    """nplurals from a Plural-Forms header (1–6, with an expression of n, numbers and C
+    operators only); None when there is no header."""
+    if not header.strip():
+        return None
+    m = PLURAL_FORMS.fullmatch(header)
+    if m is None:
+        raise EditionsError(path, None, f"Plural-Forms {header[:60]!r} is not valid: write it as GNU gettext "
+                                        "does, e.g. 'nplurals=2; plural=(n != 1);' (nplurals 1–6)")
+    return int(m.group(1))
 
 
 _LINE = re.compile(r'(?:#[~|] ?)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?'
@@ -171,10 +191,22 @@ _ESCAPE = re.compile(r'\\(?:[abfnrtv\\"\'?]|[0-7]{1,3}|x[0-9A-Fa-f]+)')
 _KEYWORD = re.compile(r"(?:#[~|] ?)?(?:msgctxt|msgid|msgid_plural|msgstr)\b")
 
 
+# Characters Python's str.splitlines (so polib) takes for line ends and GNU gettext does not.
+LINE_BREAKERS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Escapes polib keeps as typed while GNU tools read another character (\a, \101, \x41…).
+_FOREIGN_ESCAPE = re.compile(r'\\[^nt"\\r]')
+
+
 def scan(text: str, path: Path) -> None:
     """The mistakes polib reads silently wrong, found in one pass with their line: an
     unterminated string (a writer killed mid-save leaves one), a bad escape, a keyword
-    without its string. GNU msgfmt finds these too; this costs no process."""
+    without its string, a character or escape polib reads differently from GNU gettext
+    (so that a reviewer's tools and the build always see the same text). GNU msgfmt finds
+    the first kinds too; this costs no process."""
+    if m := LINE_BREAKERS.search(text):
+        raise EditionsError(path, text[: m.start()].count("\n") + 1,
+                            f"invalid catalog: character U+{ord(m.group(0)):04X} (a line separator to some "
+                            "tools, not to GNU gettext): remove it or type a space")
     for number, line in enumerate(text.split("\n"), 1):
         stripped = line.strip()
         if not stripped or (stripped.startswith("#") and not _KEYWORD.match(stripped)
@@ -185,6 +217,9 @@ def scan(text: str, path: Path) -> None:
             raise EditionsError(path, number, "invalid catalog: unterminated string or stray text")
         if _ESCAPE.sub("", m.group(1)).count("\\"):
             raise EditionsError(path, number, "invalid catalog: invalid escape sequence")
+        if _FOREIGN_ESCAPE.search(m.group(1).replace("\\\\", "")):
+            raise EditionsError(path, number, "invalid catalog: an escape such as \\a, \\101 or \\x41 reads "
+                                              "differently in GNU tools and here: type the character itself")
 
 
 def _msgfmt_check(path: Path) -> None:

@@ -27,7 +27,8 @@ INVISIBLE = re.compile("[\u200b\u200e\u200f\u2060\u00ad\ufeff]")
 ARABIC_INDIC = re.compile("[\u0660-\u0669]")
 LATIN_DIGIT = re.compile("[0-9]")
 PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]|%[sdifr]|\{[A-Za-z_]\w*\}|\{\d*\}")
-URL = re.compile(r"\]\([^)]*\)|<[a-z]+:[^>]*>|https?://\S+|\[\^\d+\]")  # and note calls
+# Linear patterns only: each repetition stops at the next bracket, so `](` × 20,000 is one pass.
+URL = re.compile(r"\]\([^()\]]*\)|<[a-z]+:[^<>]*>|https?://\S+|\[\^\d+\]")  # and note calls
 DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+)*")
 # Dari forms whose prefix takes ZWNJ: «می شود» (space) and «میشود» (joined) → «می‌شود».
@@ -35,7 +36,11 @@ ZWNJ_SPACED = re.compile(r"(?<![\w\u200c])(ن?می) (?=[\u0600-\u06ff])")
 ZWNJ_JOINED = re.compile(r"(?<![\w\u200c])(ن?می)(?=(?:شو|کن|کرد|تو|باش|گوی|گفت|ده|داد|رو|رف|آی|آم|خواه|گیر|بین|رس|زن|سا|آور|دار|نویس|خوان|کش|گرد|پرس|ماند|نما|انداز)[\u0600-\u06ff]*)")
 # Link or image syntax that never becomes a link: unsafe schemes, images, reference definitions.
 UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file):|<(?:javascript|vbscript|data|file):|"
-                         r"!\[[^\]]*\]\(|^\s*\[[^\]]+\]:\s*\S", re.I | re.M)
+                         r"!\[[^\[\]]*\]\(|^\s*\[[^\[\]]+\]:\s*\S", re.I | re.M)
+# Characters that hide text: Unicode tag characters, the Arabic letter mark, invisible
+# operators and the deprecated format controls. (ZWNJ and ZWJ belong to Dari and Pashto.)
+HIDDEN = re.compile("[\U000e0000-\U000e007f\u061c\u2061-\u2064\u206a-\u206f\ufff9-\ufffb]")
+MARKUP_CHARS = re.compile(r"[*_\[\]`~^\\<>]")
 PUNCT = {".": ".۔", "?": "?؟", "!": "!", ":": ":", ";": ";؛", ",": ",،"}
 
 
@@ -108,12 +113,14 @@ def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None
     def add(line, severity, code, message):
         out.append(Finding(name, line or 1, severity, code, message))
 
-    from .catalog import MAX_BYTES
+    from .catalog import MAX_BYTES, MAX_ENTRIES, scan
+    from .reading import read_input
 
-    if path.stat().st_size > MAX_BYTES:
-        add(1, "error", "size", f"{path.stat().st_size // 2**20} MB: too large for a catalog, not read")
+    try:
+        raw = read_input(path, MAX_BYTES, "catalog")
+    except EditionsError as exc:
+        add(1, "error", "size" if "larger than" in exc.message else "file", exc.message)
         return out
-    raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         add(1, "error", "bom", "file starts with a UTF-8 byte-order mark (save without BOM)")
         raw = raw[3:]
@@ -126,11 +133,20 @@ def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None
         text = text.replace("\r\n", "\n")  # CRLF is read as it is; msgfmt accepts it too
     fatal = _msgfmt(path, add)
     try:
+        scan(text, path)  # what polib would read otherwise than GNU gettext
+    except EditionsError as exc:
+        if not fatal or "GNU" in exc.message:
+            add(exc.line, "error", "syntax", exc.message)
+        return out
+    try:
         po = polib.pofile(text, check_for_duplicates=False)
     except (OSError, ValueError) as exc:
         if not fatal:
             m = re.search(r"line (\d+)", str(exc))
             add(int(m.group(1)) if m else 1, "error", "syntax", str(exc))
+        return out
+    if len(po) > MAX_ENTRIES:
+        add(1, "error", "size", f"{len(po)} entries: more than {MAX_ENTRIES:,} is not an article's catalog")
         return out
     if path.suffix == ".pot":
         return out
@@ -190,12 +206,15 @@ def _msgfmt(path: Path, add) -> bool:
     if msgfmt is None:
         return False
     run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
-                         capture_output=True, text=True, errors="replace")
+                         capture_output=True, text=True, errors="replace", timeout=120)
     for line in run.stderr.splitlines():
         m = re.match(r".*?:(\d+):(?:\d+:)? (.*)", line)
         if m and "found" not in line.split(":")[0]:
             warning = m.group(2).startswith("warning")
-            add(int(m.group(1)), "warning" if warning else "error", "msgfmt", m.group(2))
+            # msgfmt quotes the file's text in some messages (a keyword "…" unknown): a file
+            # that is not a catalog at all could be a secret. Only msgfmt's own words are kept.
+            message = re.sub(r'"[^"]*"', "…", m.group(2))[:120]
+            add(int(m.group(1)), "warning" if warning else "error", "msgfmt", message)
     return run.returncode != 0
 
 
@@ -213,13 +232,18 @@ def _language(po: polib.POFile, path: Path, add):
 
 
 def _plural_header(po: polib.POFile, lang, add) -> int | None:
+    from .catalog import plural_count
+
     forms = po.metadata.get("Plural-Forms", "")
-    m = re.search(r"nplurals\s*=\s*(\d+)", forms)
-    if not m:
+    if not forms.strip():
         add(1, "error" if any(e.msgid_plural for e in po) else "warning", "plural-forms",
             "no Plural-Forms header")
         return None
-    n = int(m.group(1))
+    try:
+        n = plural_count(forms, None)
+    except EditionsError as exc:
+        add(1, "error", "plural-forms", exc.message)
+        return None
     if lang is not None:
         want = int(re.search(r"nplurals=(\d+)", lang.plural_forms).group(1))
         if n != want:
@@ -227,7 +251,27 @@ def _plural_header(po: polib.POFile, lang, add) -> int | None:
     return n
 
 
+def _bounded(msgid: str, msgstr: str, add) -> bool:
+    """A translation within bounds every later step can afford (parsing, layout): not far
+    longer than its source, not far more markup. Outside them nothing else is judged."""
+    if len(msgstr) > 4 * len(msgid) + 2000:
+        add("error", "too-long", f"{len(msgstr):,} characters for a source of {len(msgid):,}: "
+                                 "a translation is at most four times its source (plus 2,000)")
+        return False
+    extra = len(MARKUP_CHARS.findall(msgstr)) - len(MARKUP_CHARS.findall(msgid))
+    if extra > 64:
+        add("error", "markup", f"{extra} more markup characters (* _ [ ] ` ~ ^ \\ < >) than the source: "
+                               "keep the source's formatting and write the rest as words")
+        return False
+    return True
+
+
 def _entry(msgid: str, msgstr: str, lang, add, formatted: bool = False) -> None:
+    if not _bounded(msgid, msgstr, add):
+        return
+    if HIDDEN.search(msgstr):
+        ch = HIDDEN.search(msgstr).group(0)
+        add("error", "hidden-char", f"invisible character U+{ord(ch):04X} can hide or reorder text: remove it")
     if BIDI_CONTROLS.search(msgstr) or BIDI_CONTROLS.search(html.unescape(msgstr)):
         add("error", "bidi-control", "bidirectional control character (U+202A–202E, U+2066–2069) in msgstr, "
                                      "also when written as an entity")

@@ -25,6 +25,13 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
+# What readers of *other* languages see of each one — the outlet's name in its script and
+# the language's own name in switchers — is fixed here, never taken from a catalog: a
+# translator's words reach only their own language's readers.
+OUTLET = {"en": "Sangar", "fa-AF": "سنگر", "ps-AF": "سنګر"}
+AUTONYMS = {"en": "English", "fa-AF": "دری", "ps-AF": "پښتو"}
+
+
 def language(tag: str) -> Language:
     return LANGUAGES[tag]
 

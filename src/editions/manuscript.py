@@ -37,6 +37,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # carry divs, spans, math or metadata stay off.
 PANDOC_READER = ("commonmark_x+sourcepos+smart+autolink_bare_uris-raw_attribute-bracketed_spans"
                  "-fenced_divs-emoji-tex_math_dollars-yaml_metadata_block-alerts-task_lists-implicit_figures")
+MAX_BYTES = 2 * 2**20  # an article is tens of kilobytes
 MODEL = 3  # bump when the article model changes what read() returns (cached parses are dropped)
 
 
@@ -76,8 +77,10 @@ def nfc(text: str) -> str:
 def front_matter(path: Path) -> tuple[dict, dict[str, int], list[str], int]:
     """Validated front matter, the line of each field, the file's lines, and the index of
     the first body line. Cheap: no pandoc."""
+    from .reading import read_input
+
     try:
-        text = nfc(path.read_text(encoding="utf-8"))
+        text = nfc(read_input(path, MAX_BYTES, "manuscript").decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise EditionsError(path, None, f"not UTF-8 text ({exc.reason})") from None
     lines = text.split("\n")
@@ -128,8 +131,41 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _plain_fields(path: Path, source: str) -> None:
+    """Front matter is a flat list of `field: value` lines. YAML can do far more — anchors
+    and aliases (a 'billion laughs' expands to gigabytes), merge keys, nesting thousands deep,
+    a field given twice (the last silently wins): each is refused at its line, from the
+    event stream, before anything is built."""
+    depth = 0
+    keys: dict[str, int] = {}
+    expect_key = False
+    for event in yaml.parse(source, Loader=_Loader):
+        line = event.start_mark.line + 2
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise EditionsError(path, line, "front matter uses a YAML anchor or alias (& or *): write each "
+                                            "value out in full, in double quotes if it holds & or *")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > 1:
+                raise EditionsError(path, line, "a front-matter field holds a list or a block of fields: give "
+                                                "it one value, e.g. lang: en (quote text that starts with [ or {)")
+            expect_key = True
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+            continue
+        if isinstance(event, yaml.ScalarEvent) and depth == 1:
+            if expect_key:
+                if event.value in keys:
+                    raise EditionsError(path, line, f"the field {event.value!r} is given twice (also line "
+                                                    f"{keys[event.value]}): keep one")
+                keys[event.value] = line
+            expect_key = not expect_key
+
+
 def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
     try:
+        _plain_fields(path, source)
         node = yaml.compose(source, Loader=_Loader)
         data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -156,8 +192,8 @@ def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
     meta.setdefault("kind", "opinion")
     checks = {
         "slug": (lambda v: isinstance(v, str) and SLUG.fullmatch(v), "lowercase letters, digits and hyphens"),
-        "lang": (lambda v: v in LANGUAGES, "one of " + ", ".join(LANGUAGES)),
-        "kind": (lambda v: v in KINDS, "one of " + ", ".join(KINDS)),
+        "lang": (lambda v: isinstance(v, str) and v in LANGUAGES, "one of " + ", ".join(LANGUAGES)),
+        "kind": (lambda v: isinstance(v, str) and v in KINDS, "one of " + ", ".join(KINDS)),
     }
     for key, (ok, want) in checks.items():
         if not ok(meta[key]):

@@ -1,0 +1,185 @@
+"""One translator's file cannot stop, stall or corrupt the press, and odd files committed
+to the tree are refused, not followed (issue: containment). Time bounds are subprocess
+timeouts far above normal, never tuned wall-clock limits."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+from conftest import write_manuscript
+from editions import catalog
+from editions.build import Project, build
+from editions.check import check_paths
+from editions.errors import EditionsError
+from editions.executor import Local
+
+HEAD = ('msgid ""\nmsgstr ""\n"Language: fa_AF\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: {plural}\\n"\n\n')
+
+
+def po_file(tmp_path: Path, body: str, plural: str = "nplurals=2; plural=(n > 1);") -> Path:
+    path = tmp_path / "fa_AF" / "LC_MESSAGES" / "t.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEAD.format(plural=plural) + body, encoding="utf-8")
+    return path
+
+
+def check_in_subprocess(path: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    code = ("import sys; from pathlib import Path; from editions.check import check_paths\n"
+            f"for f in check_paths([Path({str(path)!r})]): print(f)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("plural", ["nplurals=" + "9" * 5000 + "; plural=0;", "nplurals=2; plural=(n > 1) system();",
+                                    "nplurals=0; plural=0;"])
+def test_a_bad_plural_forms_header_is_an_error_not_a_crash(tmp_path, plural):
+    path = po_file(tmp_path, 'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "a"\nmsgstr[1] "b"\n', plural)
+    with pytest.raises(EditionsError, match="Plural-Forms"):
+        catalog.load(path)
+    assert any(f.code == "plural-forms" and f.severity == "error" for f in check_paths([path]))
+
+
+@pytest.mark.parametrize("msgstr, code", [
+    ("**" * 400 + "سرخط" + "**" * 400, "markup"),
+    ("*_" * 2500 + "x", "too-long"),
+    ("[" * 10000 + "x" + "]" * 10000, "too-long"),
+    ("](" * 20000, "too-long"),
+    ("ا" * 2_700_000, "too-long"),
+    ("عنوان\U000e0041\U000e0042", "hidden-char"),
+    ("عنوان\u061c پنهان", "hidden-char"),
+])
+def test_hostile_translations_are_errors_within_bounds(tmp_path, msgstr, code):
+    path = po_file(tmp_path, f'msgid "A title"\nmsgstr "{msgstr}"\n')
+    done = check_in_subprocess(path)
+    assert done.returncode == 0 and f"error: {code}:" in done.stdout, done.stdout[-500:] + done.stderr[-500:]
+    problems: list = []
+    assert catalog.translations(catalog.load(path), path, problems) == {} and problems  # never published
+
+
+def test_a_check_pattern_stays_linear_on_100_kb(tmp_path):
+    source = "See [the report](https://x.org/r) and <https://y.org/> now. " * 1700  # ~100 KB of source
+    body = f'msgid "{source}"\nmsgstr "{"](" * 50000}"\n'
+    done = check_in_subprocess(po_file(tmp_path, body), timeout=60)
+    assert done.returncode == 0 and "error:" in done.stdout
+
+
+def test_a_flood_of_entries_is_refused_without_reading_it_twice(tmp_path):
+    body = "".join(f'msgid "entry {i}"\nmsgstr "ترجمه {i}"\n\n' for i in range(100_000))
+    path = po_file(tmp_path, body)
+    code = (f"from pathlib import Path; from editions import catalog\ntry: catalog.load(Path({str(path)!r}))\n"
+            "except Exception as e: print(type(e).__name__, e)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "EditionsError" in done.stdout and "entries" in done.stdout
+
+
+@pytest.mark.parametrize("text, line", [
+    ('msgid "A"\nmsgstr "ابر\u2028تیره"\n', 8),
+    ('msgid "B"\nmsgstr "و\u0085پایان"\n', 8),
+    ('# reviewed\u2028msgid "T"\u2028msgstr "عنوان پنهان"\nmsgid "C"\nmsgstr "ج"\n', 7),
+    ('msgid "D"\nmsgstr "\\101\\x41\\a"\n', 8),
+])
+def test_what_gnu_tools_read_otherwise_is_refused_with_its_line(tmp_path, text, line):
+    path = po_file(tmp_path, text)
+    with pytest.raises(EditionsError) as err:
+        catalog.load(path)
+    assert err.value.line == line
+    assert any(f.line == line and f.severity == "error" for f in check_paths([path]))
+
+
+def test_odd_files_are_refused_not_followed(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ssh-ed25519 AAAATOPSECRETKEY user@host\ntoken=abcdef123456\n", encoding="utf-8")
+    linked = tmp_path / "fa_AF" / "LC_MESSAGES" / "linked.po"
+    linked.parent.mkdir(parents=True)
+    linked.symlink_to(secret)
+    folder = linked.with_name("folder.po")
+    folder.mkdir()
+    zero = linked.with_name("zero.po")
+    zero.symlink_to("/dev/zero")
+    for path, words in ((linked, "symbolic link"), (folder, "folder"), (zero, "symbolic link")):
+        with pytest.raises(EditionsError, match=words):
+            catalog.load(path)
+    found = "\n".join(str(f) for f in check_paths([linked, zero]))
+    assert "TOPSECRET" not in found and "token=" not in found and "error" in found
+    plain = tmp_path / "not-a-catalog.po"
+    plain.write_text("ssh-ed25519 AAAATOPSECRETKEY user@host\n", encoding="utf-8")
+    found = "\n".join(str(f) for f in check_paths([plain]))
+    assert "error" in found and "TOPSECRET" not in found
+
+
+def test_one_hostile_catalog_stops_only_its_language(tiny):
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    for tag in ("fa-AF", "ps-AF"):
+        path = Project(tiny).po("tiny", tag)
+        po = polib.pofile(str(path))
+        for e in po:
+            e.msgstr = e.msgid
+        if tag == "ps-AF":
+            po.find("A title").msgstr = "**" * 400 + "سرلیک" + "**" * 400
+        po.save(str(path))
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
+    dist = tiny / "dist" / "tiny"
+    assert (dist / "tiny.fa-AF.html").exists() and (dist / "tiny.en.html").exists()
+    assert not (dist / "tiny.ps-AF.html").exists()
+    assert any("ps_AF/LC_MESSAGES/tiny.po:" in e and "error: markup:" in e for e in report.errors)
+
+
+def test_a_translator_changes_only_their_own_language(tiny):
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    for tag in ("fa-AF", "ps-AF"):
+        path = Project(tiny).po("tiny", tag)
+        po = polib.pofile(str(path))
+        for e in po:
+            e.msgstr = e.msgid
+        po.save(str(path))
+    ui = Project(tiny).po("messages", "fa-AF")
+    po = polib.pofile(str(ui))
+    po.find("Sangar").msgstr = "سنگر-جعلی"
+    po.find("Dari").msgstr = "دری-جعلی"
+    po.save(str(ui))
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    dist = tiny / "dist"
+    for page in (dist / "tiny" / "tiny.en.html", dist / "tiny" / "tiny.ps-AF.html"):
+        assert "جعلی" not in page.read_text(encoding="utf-8"), page
+    index = (dist / "index.html").read_text(encoding="utf-8")  # a Dari page: only its Dari parts may change
+    for tag in ("en", "ps-AF"):
+        section = index.split(f'<section class="language" id="{tag}"')[1].split("</section>")[0]
+        assert "جعلی" not in section
+    switcher = index.split("<nav")[1].split("</nav>")[0]
+    assert "دری-جعلی" not in switcher
+    assert "سنگر-جعلی" in (dist / "tiny" / "tiny.fa-AF.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("front, line, words", [
+    ("lang: [en]", 6, "one value"),
+    ("extra: &x {a: 1}\n<<: *x", 6, "anchor or alias"),
+    ("kind: " + "[" * 5000 + "]" * 5000, 6, "one value"),
+    ('a: &a ["lol","lol","lol"]\nb: &b [*a,*a,*a]', 6, "anchor or alias"),
+    ("title: Again", 6, "given twice"),
+])
+def test_front_matter_mistakes_are_clean_errors(tmp_path, front, line, words):
+    from editions.manuscript import read
+
+    path = write_manuscript(tmp_path, "piece", "Text.", title="T", author="A", date="2026-01-01", lang=None)
+    text = path.read_text(encoding="utf-8").replace("date: 2026-01-01\n", f"date: 2026-01-01\n{front}\n")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EditionsError) as err:
+        read(path)
+    assert err.value.line == line and words in err.value.message, str(err.value)
+
+
+def test_a_manuscript_that_is_a_folder_or_a_link_is_refused(tiny):
+    (tiny / "manuscripts" / "folder.md").mkdir()
+    outside = tiny.parent / "elsewhere.md"
+    outside.write_text("---\nslug: linked\ntitle: T\nauthor: A\ndate: 2026-01-01\n---\n\nText.\n", encoding="utf-8")
+    (tiny / "manuscripts" / "linked.md").symlink_to(outside)
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
+    assert any("folder.md" in e and "folder" in e for e in report.errors)
+    assert any("linked.md" in e and "symbolic link" in e for e in report.errors)
+    assert (tiny / "dist" / "tiny" / "tiny.en.html").exists()
+    assert os.path.exists(outside)
