@@ -6,8 +6,8 @@ import html
 import http.server
 import json
 import os
-import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -319,39 +319,145 @@ def test_any_text_through_a_catalog_becomes_an_inert_edition(small_manuscript, t
     assert images == ["images/p.jpg"]
 
 
-def test_a_killed_update_leaves_every_catalog_old_or_new(tmp_path):
-    root = copy_project(tmp_path / "p")
-    source = (root / "manuscripts" / "cloud-over-the-taliban.md").read_text()
-    for i in range(12):
-        (root / "manuscripts" / f"copy-{i}.md").write_text(
-            source.replace("slug: cloud-over-the-taliban", f"slug: copy-{i}"))
-    cmd = [sys.executable, "-m", "editions.cli", "--root", str(root), "update"]
-    assert subprocess.run(cmd, capture_output=True).returncode == 0
-    old = {p: p.read_bytes() for p in (root / "translations").rglob("*.po*")}
-    for i in range(12):  # an edit that changes every catalog
-        path = root / "manuscripts" / f"copy-{i}.md"
-        path.write_text(path.read_text().replace("Future Risks", "Future Risks Ahead"))
-    rng = random.Random(7)
-    for attempt in range(6):
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        proc.stdout.readline()  # it has started writing
-        for _ in range(rng.randint(0, 6)):
-            proc.stdout.readline()
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        for path, before in old.items():
-            now = path.read_bytes()
-            polib.pofile(now.decode("utf-8"))  # parses
-            if now != before:
-                assert b"Future Risks Ahead" in now, path  # new, and whole
-    done = subprocess.run(cmd, capture_output=True, text=True)
+# A writer killed inside a write, deterministically: the subprocess runs `update` through
+# the project's own write path, with every file opened for writing under translations/
+# wrapped so that its write of number AT writes half its bytes, flushes them and SIGKILLs
+# the process — no timing involved. WRITER "naive" swaps fsutil.atomic_write for a direct
+# write to the target: the same fault must then be caught, which shows the check below
+# would fail a non-atomic implementation.
+KILLED_INSIDE_A_WRITE = r'''
+import builtins, io, itertools, os, signal, sys
+from pathlib import Path
+
+root, writer, at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+translations = root / "translations"
+opened = itertools.count()
+writes = []
+
+class Dying:
+    def __init__(self, f, number):
+        self.f, self.number = f, number
+    def write(self, data):
+        if self.number == at:
+            self.f.write(data[: len(data) // 2])
+            self.f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.f.write(data)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+def watched(f, name, mode):
+    if "w" not in mode and "a" not in mode and "x" not in mode:
+        return f
+    if not Path(os.path.abspath(name)).is_relative_to(translations):
+        return f
+    number = next(opened)
+    writes.append(name)
+    return Dying(f, number)
+
+real_open, real_fdopen = builtins.open, os.fdopen
+def patched_open(file, mode="r", *args, **kwargs):
+    f = real_open(file, mode, *args, **kwargs)
+    return f if isinstance(file, int) else watched(f, os.fspath(file), mode)
+def patched_fdopen(fd, mode="r", *args, **kwargs):
+    return watched(real_fdopen(fd, mode, *args, **kwargs), os.readlink(f"/proc/self/fd/{fd}"), mode)
+builtins.open = io.open = patched_open
+os.fdopen = patched_fdopen
+
+from editions import fsutil
+if writer == "naive":
+    def naive(path, data, durable=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    fsutil.atomic_write = naive
+
+from editions.cli import main
+code = main(["--root", str(root), "update"])
+print(len(writes))
+sys.exit(code)
+'''
+
+
+def _catalogs(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in sorted((root / "translations").rglob("*"))
+            if p.suffix in (".po", ".pot")}
+
+
+def _undated(data: bytes | None) -> bytes | None:
+    """A catalog without its dates: the same update made a minute later is the same file."""
+    if data is None:
+        return None
+    return re.sub(rb'(?m)^"(POT-Creation-Date|PO-Revision-Date): [^"\n]*\\n"$', rb"\1", data)
+
+
+def _damaged(root: Path, old: dict[Path, bytes], new: dict[Path, bytes]) -> list[str]:
+    """Every catalog that is neither as it was nor as the update writes it."""
+    now = _catalogs(root)
+    return [str(rel) for rel in sorted(old.keys() | new.keys() | now.keys())
+            if _undated(now.get(rel)) not in (_undated(old.get(rel)), _undated(new.get(rel)))]
+
+
+def _killed_update(root: Path, writer: str, at: int) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", KILLED_INSIDE_A_WRITE, str(root), writer, str(at)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory) -> tuple[Path, dict, dict, int]:
+    """A project whose catalogs are in step, then an edit that changes every article's
+    template and catalogs: the project (not updated), its catalogs before and after an
+    update, and how many files that update writes under translations/."""
+    from conftest import ALL
+
+    base = copy_project(tmp_path_factory.mktemp("kill") / "base", slugs=ALL)
+    settle = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(base), "update"],
+                            capture_output=True, text=True, timeout=300)
+    assert settle.returncode == 0, settle.stderr
+    for path in (base / "manuscripts").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8") + "\nA closing line the editor added.\n",
+                        encoding="utf-8")
+    reference = tmp_path_factory.mktemp("kill") / "reference"
+    shutil.copytree(base, reference)
+    done = _killed_update(reference, "atomic", -1)  # counts the writes, kills nothing
     assert done.returncode == 0, done.stderr
-    assert not list(root.rglob(".*.tmp"))
-    for path in old:
-        text = path.read_text(encoding="utf-8")
-        if path.stem.startswith("copy-"):
-            assert "Future Risks Ahead" in text, path
-        assert subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(path)]).returncode == 0
+    old, new = _catalogs(base), _catalogs(reference)
+    changed = [rel for rel in new if _undated(new[rel]) != _undated(old.get(rel))]
+    assert len(changed) >= 6, changed  # both templates, and four article catalogs
+    return base, old, new, int(done.stdout.split()[-1])
+
+
+def test_an_update_killed_inside_any_write_leaves_every_catalog_old_or_new(edited, tmp_path):
+    base, old, new, writes = edited
+    for at in range(writes):
+        root = shutil.copytree(base, tmp_path / f"at-{at}")
+        killed = _killed_update(root, "atomic", at)
+        assert killed.returncode == -signal.SIGKILL, (at, killed.stdout, killed.stderr)
+        assert _damaged(root, old, new) == [], at
+        assert list((root / "translations").rglob(".*.tmp")), at  # it was killed inside a write
+        again = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "update"],
+                               capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr
+        assert not list(root.rglob(".*.tmp"))  # swept
+        assert _damaged(root, {}, new) == [], at  # and the next run finishes the job
+        for rel in new:
+            assert subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(root / rel)],
+                                  timeout=60).returncode == 0, rel
+
+
+def test_the_kill_test_catches_a_writer_that_is_not_atomic(edited, tmp_path):
+    """The same fault with a writer that writes straight into the target: the check above
+    must see the half-written catalog, whichever write is killed."""
+    base, old, new, writes = edited
+    for at in range(writes):
+        root = shutil.copytree(base, tmp_path / f"at-{at}")
+        killed = _killed_update(root, "naive", at)
+        assert killed.returncode == -signal.SIGKILL, (at, killed.stdout, killed.stderr)
+        assert _damaged(root, old, new), at
 
 
 def test_nfc_is_applied_alike_and_keeps_letters_that_must_stay_distinct(tiny):

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import EditionsError, UsageError
@@ -135,22 +139,66 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"make-editions: error: {exc}", file=sys.stderr)
         return 2
-    runner = None
-    if (args.command or "build") == "build" and getattr(args, "executor", "local") == "local":
-        from .executor import Local
+    reports: list = []  # the build's report as it goes: what an interrupted run had done
+    with _ctrl_c():
+        try:
+            runner = None
+            if (args.command or "build") == "build" and getattr(args, "executor", "local") == "local":
+                from .executor import Local
 
-        runner = Local(getattr(args, "jobs", None), str(args.root))  # before the imports below: workers warm up now
+                # before the imports below: the workers warm up meanwhile
+                runner = Local(getattr(args, "jobs", None), str(args.root))
+            try:
+                return _main(args, runner, reports)
+            except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
+                sys.stdout = None
+                return 0
+            finally:
+                if runner is not None:
+                    runner.close()
+        except KeyboardInterrupt:
+            print(_interrupted(reports[-1] if reports else None), file=sys.stderr, flush=True)
+            return INTERRUPTED
+
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a run stopped by Ctrl-C
+
+
+def _interrupted(report) -> str:
+    """The one line an interrupted run ends with. Every file is written whole or not at
+    all (fsutil.atomic_write), and an edition counts as written once its card is: the
+    next run rebuilds only what is missing and sweeps the temporary files."""
+    if report is None or report.planned is None:
+        return "interrupted: nothing half-written"
+    return f"interrupted: {report.built} of {report.planned} editions written, nothing half-written"
+
+
+@contextlib.contextmanager
+def _ctrl_c():
+    """Ctrl-C (SIGINT, sent to the whole process group) is handled by this process alone:
+    here it raises KeyboardInterrupt, once — the rest of the run winds down (a PDF worker
+    finishes its page, the pool shuts down) without a second one breaking in. Processes
+    forked meanwhile (the catalog and PDF pools) inherit the handler and ignore it: this
+    process stops them, and they print no traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    me = os.getpid()
+
+    def interrupt(signum, frame):
+        if os.getpid() != me:
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        return _main(args, runner)
-    except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
-        sys.stdout = None
-        return 0
+        yield
     finally:
-        if runner is not None:
-            runner.close()
+        signal.signal(signal.SIGINT, previous)
 
 
-def _main(args, runner) -> int:
+def _main(args, runner, reports: list) -> int:
     from . import build as b
     from .fsutil import project_lock
 
@@ -162,9 +210,9 @@ def _main(args, runner) -> int:
         if command in ("status", "check"):  # read-only: no lock, no heavy imports
             return _report(b, project, command, args)
         if command == "serve":
-            return _serve(b, project, args.port)
+            return _serve(b, project, args.port, reports)
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            report = _run(b, project, command, args, runner)
+            report = _run(b, project, command, args, runner, reports)
     except UsageError as exc:
         print(f"make-editions: error: {exc}", file=sys.stderr)
         return 2
@@ -210,15 +258,16 @@ def _report(b, project, command: str, args) -> int:
     return 1 if errors else 0
 
 
-def _serve(b, project, port: int) -> int:
-    import threading
-
+def _serve(b, project, port: int, reports: list) -> int:
     from . import serve
     from .fsutil import project_lock
 
-    def rebuild() -> None:
+    def rebuild() -> None:  # in this (the main) thread, so that Ctrl-C stops a build as it stops `build`
+        report = b.Report()
+        reports[:] = [report]
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            report = b.build(project)
+            b.build(project, report=report)
+        reports.clear()  # done: Ctrl-C from now on interrupts no build
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
 
@@ -227,29 +276,31 @@ def _serve(b, project, port: int) -> int:
         httpd = serve.server(project.dist, port, state)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
-    rebuild()
-    stop = threading.Event()
-    threading.Thread(target=serve.watch, args=(project.root, rebuild, state, stop), daemon=True).start()
-    print(f"serving {project.rel(project.dist)}/ at http://127.0.0.1:{httpd.server_port}/ "
-          "(rebuilds on changes; Ctrl-C stops)", flush=True)
     try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        rebuild()
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            print(f"serving {project.rel(project.dist)}/ at http://127.0.0.1:{httpd.server_port}/ "
+                  "(rebuilds on changes; Ctrl-C stops)", flush=True)
+            serve.watch(project.root, rebuild, state, threading.Event())  # until Ctrl-C
+        finally:
+            httpd.shutdown()
     finally:
-        stop.set()
         httpd.server_close()
     return 0
 
 
-def _run(b, project, command: str, args, runner=None):
+def _run(b, project, command: str, args, runner=None, reports: list | None = None):
     if command == "build":
         if getattr(args, "executor", "local") == "dask" and not args.scheduler:
             raise UsageError("--executor dask needs --scheduler ADDRESS")
+        report = b.Report()
+        if reports is not None:
+            reports.append(report)
         return b.build(project, getattr(args, "slugs", None), getattr(args, "lang", None),
                        getattr(args, "format", None), getattr(args, "draft", False),
                        getattr(args, "jobs", None), getattr(args, "executor", "local"),
-                       getattr(args, "scheduler", None), runner)
+                       getattr(args, "scheduler", None), runner, report)
     report = b.Report()
     if command == "rename":
         from .rename import rename

@@ -2,6 +2,7 @@
 worker per core), or as Dask distributed tasks on a cluster."""
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 from collections import deque
@@ -64,7 +65,8 @@ class Local:
 
         epubs: list = []
         pdfs: list = []  # (i, future, render_page's arguments)
-        with ThreadPoolExecutor(max(1, self.workers // 2)) as threads:
+        # Interrupted (Ctrl-C), no more EPUBs start; the with waits for the running ones.
+        with ThreadPoolExecutor(max(1, self.workers // 2)) as threads, _cancelling(threads):
             for i, job in enumerate(jobs):
                 try:
                     page, epub_body = prepare(job)
@@ -117,9 +119,24 @@ class Local:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def _cancelling(threads):
+    """On the way out by an exception (Ctrl-C's KeyboardInterrupt), cancel what has not started."""
+    try:
+        yield
+    except BaseException:
+        threads.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
 def _warm(root: str | None) -> None:
-    """A head start only: whatever fails here fails again, with its message, in the
-    edition that needs it (an exception in an initializer would break the whole pool)."""
+    """A worker's start: Ctrl-C is the main process's to handle (it reaches the whole
+    process group; the main process stops the pool), then a head start only: whatever
+    fails here fails again, with its message, in the edition that needs it (an exception
+    in an initializer would break the whole pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         from .render.pdf import warm
 

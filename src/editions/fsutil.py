@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -34,9 +34,21 @@ def write_if_changed(path: Path, data: bytes | str) -> bool:
 
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write to a temp file beside `path`, then os.replace: readers see old or new, never
-    half. `durable` also fsyncs, for files a power cut must not lose (not for caches)."""
+    half. `durable` also fsyncs, for files a power cut must not lose (not for caches).
+    Interrupted anywhere (Ctrl-C's KeyboardInterrupt), it leaves no temp file behind: the
+    temp file's name is known before it exists (tempfile.mkstemp could be interrupted
+    between creating it and returning its name)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except FileExistsError:  # another writer's: not ours to remove
+            continue
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        break
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -46,7 +58,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -1,0 +1,83 @@
+"""Ctrl-C: one line, exit 130, no traceback from the main process or its workers, no
+temporary file left, and the next run picks up where the interrupted one stopped.
+
+The signal goes to the whole process group, as a terminal's Ctrl-C does, so the PDF
+workers and any pandoc or msgcat child get it too. The moment is not a timing guess: the
+test reads the build's output and interrupts once the first edition is reported written.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ALL, copy_project
+
+TIMEOUT = 300
+LINE = re.compile(r"interrupted: (\d+) of (\d+) editions written, nothing half-written")
+SUMMARY = re.compile(r"^editions: (\d+) built, (\d+) unchanged", re.M)
+
+
+def start(root: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group, as a shell's job
+
+
+def interrupt_after(proc: subprocess.Popen, prefix: str) -> tuple[str, str]:
+    """Read the run's output until a line starting with `prefix`, then Ctrl-C it; returns
+    all its stdout and stderr."""
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith(prefix):
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    else:
+        raise AssertionError(f"the run ended before printing {prefix!r}: {''.join(seen)}")
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    return "".join(seen) + out, err
+
+
+def test_ctrl_c_during_a_build_says_one_line_and_the_next_run_goes_on(tmp_path):
+    root = copy_project(tmp_path / "p", slugs=ALL)  # 2 articles x 3 languages: 6 editions
+    proc = start(root)
+    out, err = interrupt_after(proc, "built ")
+    assert proc.returncode == 130, err
+    assert "Traceback" not in out + err, out + err
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    found = LINE.fullmatch(err.strip())
+    assert found, err
+    written, planned = int(found[1]), int(found[2])
+    assert planned == 6 and 1 <= written < planned, err
+    assert not list(root.rglob("*.tmp"))
+    first = next(line for line in out.splitlines() if line.startswith("built "))
+    page = root / first.split(": ", 1)[1].split(", ")[0]  # the first edition's HTML
+    assert page.suffix == ".html" and page.is_file()
+    stamp = page.stat().st_mtime_ns
+
+    again = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root)],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+    assert again.returncode == 0, again.stderr
+    built, unchanged = map(int, SUMMARY.search(again.stdout).groups())
+    assert unchanged >= written and built + unchanged == planned, again.stdout
+    assert page.stat().st_mtime_ns == stamp  # what was written is not written again
+    assert (root / "dist" / "index.html").is_file()
+    assert not list(root.rglob("*.tmp"))
+
+
+def test_ctrl_c_stops_serve_with_one_line(tmp_path):
+    root = copy_project(tmp_path / "p")
+    proc = start(root, "serve", "--port", "0")
+    out, err = interrupt_after(proc, "serving ")
+    assert proc.returncode == 130
+    assert "Traceback" not in out + err, out + err
+    assert err == "interrupted: nothing half-written\n"
+    assert not list(root.rglob("*.tmp"))
