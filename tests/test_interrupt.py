@@ -81,3 +81,32 @@ def test_ctrl_c_stops_serve_with_one_line(tmp_path):
     assert "Traceback" not in out + err, out + err
     assert err == "interrupted: nothing half-written\n"
     assert not list(root.rglob("*.tmp"))
+
+
+def test_serve_draft_previews_a_translation_in_progress(tmp_path):
+    import polib
+    import urllib.request
+
+    from conftest import SLUG
+
+    root = copy_project(tmp_path / "p")
+    po_path = root / "translations" / "fa_AF" / "LC_MESSAGES" / f"{SLUG}.po"
+    po = polib.pofile(str(po_path))
+    next(e for e in po if not e.obsolete and e.msgid.startswith("**Targeting")).msgstr = ""
+    po.save(str(po_path))
+    proc = start(root, "serve", "--draft", "--port", "0")
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("serving "):
+            break
+    try:
+        assert seen and seen[-1].startswith("serving dist-drafts/"), "".join(seen)
+        port = re.search(r"127\.0\.0\.1:(\d+)/", seen[-1]).group(1)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/{SLUG}/{SLUG}.fa-AF.html", timeout=30).read()
+        assert b"draft-notice" in page
+        assert not (root / "dist" / SLUG / f"{SLUG}.fa-AF.html").exists()
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 130

@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
                 "Builds, serves dist/ at http://127.0.0.1:PORT/ and rebuilds when a manuscript, catalog\n"
                 "or style changes; open pages reload themselves. Ctrl-C stops.")
     v.add_argument("--port", type=_port, default=8000, metavar="N", help="port to listen on (default: 8000)")
+    v.add_argument("--draft", action="store_true",
+                   help="preview drafts: build incomplete translations too and serve dist-drafts/ "
+                        "(default: serve dist/, what is online)")
     r = command("rename", "give an article a new slug, keeping every translation",
                 "Moves manuscripts/OLD.md to manuscripts/NEW.md (and its slug: line), its template\n"
                 "and every language's catalog; the next build publishes it under NEW and removes\n"
@@ -210,7 +213,7 @@ def _main(args, runner, reports: list) -> int:
         if command in ("status", "check"):  # read-only: no lock, no heavy imports
             return _report(b, project, command, args)
         if command == "serve":
-            return _serve(b, project, args.port, reports)
+            return _serve(b, project, args.port, reports, args.draft)
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
             report = _run(b, project, command, args, runner, reports)
     except UsageError as exc:
@@ -258,7 +261,7 @@ def _report(b, project, command: str, args) -> int:
     return 1 if errors else 0
 
 
-def _serve(b, project, port: int, reports: list) -> int:
+def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
     from . import serve
     from .fsutil import project_lock
 
@@ -266,21 +269,23 @@ def _serve(b, project, port: int, reports: list) -> int:
         report = b.Report()
         reports[:] = [report]
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            b.build(project, report=report)
+            b.build(project, draft=draft, report=report)
         reports.clear()  # done: Ctrl-C from now on interrupts no build
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
 
     state = serve.State()
     try:  # listen first: a taken port is a usage error before any work
-        httpd = serve.server(project.dist, port, state)
+        tree = project.tree(draft)  # dist/, or the drafts a translator previews
+        tree.mkdir(parents=True, exist_ok=True)
+        httpd = serve.server(tree, port, state)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
     try:
         rebuild()
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         try:
-            print(f"serving {project.rel(project.dist)}/ at http://127.0.0.1:{httpd.server_port}/ "
+            print(f"serving {project.rel(tree)}/ at http://127.0.0.1:{httpd.server_port}/ "
                   "(rebuilds on changes; Ctrl-C stops)", flush=True)
             serve.watch(project.root, rebuild, state, threading.Event())  # until Ctrl-C
         finally:
