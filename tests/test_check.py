@@ -75,7 +75,7 @@ def test_headers_and_plural_forms(tmp_path):
 
 
 @pytest.mark.parametrize("damage, line", [
-    (lambda t: t + 'msgid "x"\nmsgstr "سلام\n', 14),                      # unterminated string
+    (lambda t: t + 'msgid "x"\nmsgstr "سلام\n', 13),                      # unterminated: its own line
     (lambda t: t + 'msgid "x"\nmsgstr "a\\qb"\n', 13),                    # bad escape
     (lambda t: t + 'msgid "a"\nmsgstr "دوباره"\n', 12),                   # duplicate msgid
     (lambda t: t[: len(t) - 8], 10),                                      # cut off mid-save
@@ -169,3 +169,19 @@ def test_check_status_and_build_judge_a_catalog_alike(tmp_path):
     (root / "manuscripts" / "t.md").write_text("---\nslug: t\ntitle: T\nauthor: A\ndate: 2026-01-01\n---\n\nFine.\n")
     row = next(r for r in rows(Project(root), ["t"])[0] if r.language == "fa-AF")
     assert not row.publishable and f"{len(BROKEN)} with errors" in row.note
+
+
+@pytest.mark.parametrize("body", [
+    'msgid "A"\nmsgstr "سلام\n\nmsgid "B"\nmsgstr "ب"\n',        # unterminated (a writer killed mid-save)
+    'msgid "A"\nmsgstr "الف"\n\nmsgid "A"\nmsgstr "دوباره"\n',    # a duplicate msgid
+    'msgid "A"\nmsgstr "a\\qb"\n',                               # a bad escape
+])
+def test_a_broken_catalog_is_reported_at_the_same_line_by_check_and_build(tmp_path, body):
+    from editions import catalog as catalog_mod
+    from editions.errors import EditionsError
+
+    path = catalog(tmp_path, body)
+    with pytest.raises(EditionsError) as err:
+        catalog_mod.load(path, tmp_path / "valid")  # the build's reading
+    first = [f for f in check_paths([path]) if f.severity == "error"][0]
+    assert first.line == err.value.line, (str(first), str(err.value))

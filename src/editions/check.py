@@ -131,19 +131,18 @@ def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None
         return out
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")  # CRLF is read as it is; msgfmt accepts it too
-    fatal = _msgfmt(path, add)
     try:
-        scan(text, path)  # what polib would read otherwise than GNU gettext
+        scan(text, path)  # the build's own first look (catalog.load): the same finding, the same line
     except EditionsError as exc:
-        if not fatal or "GNU" in exc.message:
-            add(exc.line, "error", "syntax", exc.message)
+        add(exc.line, "error", "syntax", exc.message)
+        return out
+    if _msgfmt(path, add):  # GNU's own checks: duplicates, formats of flagged entries
         return out
     try:
         po = polib.pofile(text, check_for_duplicates=False)
     except (OSError, ValueError) as exc:
-        if not fatal:
-            m = re.search(r"line (\d+)", str(exc))
-            add(int(m.group(1)) if m else 1, "error", "syntax", str(exc))
+        m = re.search(r"line (\d+)", str(exc))
+        add(int(m.group(1)) if m else 1, "error", "syntax", str(exc))
         return out
     if len(po) > MAX_ENTRIES:
         add(1, "error", "size", f"{len(po)} entries: more than {MAX_ENTRIES:,} is not an article's catalog")
@@ -209,7 +208,7 @@ def _msgfmt(path: Path, add) -> bool:
                          capture_output=True, text=True, errors="replace", timeout=120)
     for line in run.stderr.splitlines():
         m = re.match(r".*?:(\d+):(?:\d+:)? (.*)", line)
-        if m and "found" not in line.split(":")[0]:
+        if m and "found" not in line.split(":")[0] and not m.group(2).startswith("..."):  # "...": a note to the line before
             warning = m.group(2).startswith("warning")
             # msgfmt quotes the file's text in some messages (a keyword "…" unknown): a file
             # that is not a catalog at all could be a secret. Only msgfmt's own words are kept.
