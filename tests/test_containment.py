@@ -183,3 +183,131 @@ def test_a_manuscript_that_is_a_folder_or_a_link_is_refused(tiny):
     assert any("linked.md" in e and "symbolic link" in e for e in report.errors)
     assert (tiny / "dist" / "tiny" / "tiny.en.html").exists()
     assert os.path.exists(outside)
+
+
+def cli(root, *args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_lock_file_committed_as_a_link_damages_nothing(tiny, tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n", encoding="utf-8")
+    (tiny / ".make-editions.lock").symlink_to(precious)
+    done = cli(tiny, "build", "--format", "html")
+    assert done.returncode == 1 and "lock file" in done.stderr and "Traceback" not in done.stderr
+    assert precious.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_folders_linked_outside_the_project_are_not_written(tiny, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ".old.tmp").write_text("not ours", encoding="utf-8")
+    (tiny / "dist").symlink_to(outside)
+    done = cli(tiny, "build", "--format", "html")
+    assert done.returncode == 1 and "symbolic link" in done.stderr
+    assert sorted(p.name for p in outside.iterdir()) == [".old.tmp"]  # nothing written, nothing swept
+
+
+def test_a_full_disk_is_a_clean_error(tiny, monkeypatch, capsys):
+    import errno
+
+    from editions import cli as cli_mod
+    from editions import fsutil
+
+    def full(path, data, durable=True):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(fsutil, "atomic_write", full)
+    monkeypatch.setattr("editions.build.atomic_write", full, raising=False)
+    monkeypatch.setattr("editions.catalog.atomic_write", full, raising=False)
+    code = cli_mod.main(["--root", str(tiny), "build", "--format", "html", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left on device" in err and "Traceback" not in err
+
+
+def test_serve_answers_malformed_and_outward_requests_without_tracebacks(tmp_path):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from editions import serve
+
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<html><body>ok</body></html>", encoding="utf-8")
+    secret = tmp_path / "secret.html"
+    secret.write_text("SECRET", encoding="utf-8")
+    (dist / "out.html").symlink_to(secret)
+    httpd = serve.server(dist, 0, live=False)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_port}"
+
+    def status(path):
+        try:
+            return urllib.request.urlopen(base + path, timeout=30).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        assert status("/") == 200
+        assert status("/assets/") == 404  # no listing
+        assert status("/out.html") == 404  # a link out of dist/ is not followed
+        assert status("/a%00b.html") in (400, 404)
+        assert status("/" + "x" * 5000) in (400, 404, 414)  # a name too long for the file system
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_idle_pdf_worker_dies_with_its_parent(tmp_path):
+    """kill -9 of the process that started the PDF pool (a build, serve) while a worker is
+    idle: the worker must not sleep on forever holding the caller's pipe."""
+    import signal
+    import time
+
+    import psutil
+
+    code = ("import sys, time, multiprocessing\nfrom editions.executor import Local\n"
+            f"runner = Local(2, {str(tmp_path)!r})\n"
+            "[f.result() for f in runner.ready]\n"
+            "print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
+            "time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    alive = lambda: [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leftover = alive()
+    for pid in leftover:
+        os.kill(pid, signal.SIGKILL)
+    assert not leftover
+
+
+def test_after_kill_9_of_a_build_no_worker_survives_and_the_next_build_proceeds(tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    from conftest import ALL, copy_project
+
+    root = copy_project(tmp_path / "p", slugs=ALL)
+    proc = subprocess.Popen([sys.executable, "-m", "editions.cli", "--root", str(root), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("built "):  # the PDF worker is busy now
+            break
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 60  # a generous bound: the kernel signals the orphans at once
+    while any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    again = cli(root, "build", "--format", "html", timeout=300)
+    assert again.returncode == 0 and "waiting for the run" not in again.stderr, again.stderr

@@ -222,6 +222,11 @@ def _main(args, runner, reports: list) -> int:
     except EditionsError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a read-only folder: what was written stays whole (atomic writes)
+        where = project.rel(Path(exc.filename)) if exc.filename else str(project.root)
+        print(f"{where}: error: cannot write ({exc.strerror}): free some space or make the folder writable, "
+              "then run again — nothing already written was damaged", file=sys.stderr)
+        return 1
     if report.errors:
         print(f"make-editions: {len(report.errors)} error(s)", file=sys.stderr)
         return 1

@@ -37,7 +37,7 @@ class Local:
         if self.workers > 1:
             before = set(multiprocessing.active_children())
             self.pool = ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_warm, initargs=(root,))
+                                            initializer=_warm, initargs=(root, os.getpid()))
             # Start every worker now; these futures finish once the workers have imported WeasyPrint.
             self.ready = [self.pool.submit(int) for _ in range(self.workers - 1)]
             self.children = [p for p in multiprocessing.active_children() if p not in before]
@@ -129,7 +129,7 @@ def _cancelling(threads):
         raise
 
 
-def _warm(root: str | None) -> None:
+def _warm(root: str | None, parent: int | None = None) -> None:
     """A worker's start: Ctrl-C is the main process's to handle (it reaches the whole
     process group; the main process stops the pool), then a head start only: whatever
     fails here fails again, with its message, in the edition that needs it (an exception
@@ -137,12 +137,28 @@ def _warm(root: str | None) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent or os.getppid())
     try:
         from .render.pdf import warm
 
         warm(root)
     except Exception:  # noqa: BLE001
         pass
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to end this worker when the process that started it dies (kill -9 of a
+    build or of serve leaves no ~70 MB worker behind, holding the caller's pipe)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still ends it
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
 
 
 def _caught(render, *args):

@@ -64,41 +64,77 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
 
 @contextlib.contextmanager
 def project_lock(root: Path, say=print):
-    """Hold `<root>/.make-editions.lock` (fcntl.flock) for a run that writes: a second run
-    waits with a clear message. The lock is a separate file because os.replace swaps the
-    inodes of the files we write."""
+    """Hold `<root>/.make-editions.lock` for a run that writes: a second run waits with a
+    clear message. A POSIX record lock (fcntl.lockf), not flock: forked workers do not
+    inherit it, so a worker outliving a killed run never holds the project, and the kernel
+    drops it when its holder dies. The file is opened without following links and never
+    truncated (a lock file committed as a link to another file cannot damage that file).
+    The lock is a separate file because os.replace swaps the inodes of the files we write."""
     import fcntl
+    import stat
+
+    from .errors import EditionsError
 
     path = root / LOCK_NAME
-    with open(path, "a+") as f:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise EditionsError(path, None, f"cannot use the lock file ({exc.strerror}): it must be a plain file; "
+                                        "remove it and run again") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise EditionsError(path, None, "the lock file is not a plain file: remove it and run again")
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip() or "another process"
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 64, 0).decode("utf-8", "replace").strip() or "another process"
             say(f"make-editions: waiting for the run holding {path} ({holder}) to finish")
-            fcntl.flock(f, fcntl.LOCK_EX)
-        f.seek(0)
-        f.truncate()
-        f.write(f"pid {os.getpid()}\n")
-        f.flush()
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+        left = os.pread(fd, 64, 0).decode("utf-8", "replace").strip()
+        if left.startswith("pid ") and left != f"pid {os.getpid()}":
+            say(f"make-editions: taking over the lock of a run that ended without releasing it ({left})")
+        os.pwrite(fd, f"pid {os.getpid()}".ljust(32).encode(), 0)
+        refuse_links_out(root)
         try:
             sweep_temporaries(root)
             yield
         finally:
-            f.seek(0)
-            f.truncate()
-            fcntl.flock(f, fcntl.LOCK_UN)
+            os.pwrite(fd, b" " * 32, 0)
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+WRITTEN = ("dist", "dist-drafts", ".cache", "translations")
+
+
+def refuse_links_out(root: Path) -> None:
+    """The folders a run writes into must be the project's own, not links to elsewhere."""
+    from .errors import EditionsError
+
+    locales = sorted((root / "translations").glob("*")) if (root / "translations").is_dir() else []
+    folders = [root / name for name in WRITTEN] + locales + [p / "LC_MESSAGES" for p in locales]
+    for folder in folders:
+        if folder.is_symlink():
+            raise EditionsError(folder, None, "is a symbolic link: a run writes only inside the project; "
+                                              "replace it with a real folder")
 
 
 LOCK_NAME = ".make-editions.lock"
 
 
 def sweep_temporaries(root: Path) -> list[Path]:
-    """Remove temp files a killed run left behind (only ever called under the lock)."""
+    """Remove temp files a killed run left behind (only ever called under the lock), never
+    following a link out of the project."""
     gone = []
-    for folder in ("translations", "dist", "dist-drafts", ".cache"):
-        for tmp in (root / folder).rglob(".*.tmp") if (root / folder).is_dir() else ():
-            tmp.unlink(missing_ok=True)
-            gone.append(tmp)
+    for name in WRITTEN:
+        top = root / name
+        if top.is_symlink() or not top.is_dir():
+            continue
+        for folder, _dirs, files in os.walk(top, followlinks=False):
+            for file in files:
+                tmp = Path(folder) / file
+                if file.startswith(".") and file.endswith(".tmp") and not tmp.is_symlink():
+                    tmp.unlink(missing_ok=True)
+                    gone.append(tmp)
     return gone

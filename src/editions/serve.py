@@ -37,7 +37,30 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.state, self.live = state, live
         super().__init__(*args, **kwargs)
 
+    timeout = 30  # an idle or half-open connection gives its thread back after 30 s
+
     def do_GET(self) -> None:  # noqa: N802
+        try:
+            self._get()
+        except (ValueError, OSError):  # a NUL in the path, an unreadable name: the client's mistake
+            self.send_error(400, "Bad request")
+
+    def list_directory(self, path):  # no listings: a folder without index.html is not a page
+        self.send_error(404, "Not found")
+        return None
+
+    def send_head(self):
+        """Files inside the served tree only: a link in it that leads out is not followed."""
+        path = Path(self.translate_path(self.path))
+        root = Path(self.directory).resolve()
+        if path.is_dir():
+            path = path / "index.html"
+        if path.exists() and not path.resolve().is_relative_to(root):
+            self.send_error(404, "Not found")
+            return None
+        return super().send_head()
+
+    def _get(self) -> None:
         if self.path == "/__sangar/version":
             body = str(self.state.version).encode()
             self.send_response(200)
@@ -50,7 +73,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        if self.live and path.suffix == ".html" and path.is_file():
+        inside = not path.exists() or path.resolve().is_relative_to(Path(self.directory).resolve())
+        if self.live and inside and path.suffix == ".html" and path.is_file():
             script = RELOAD.format(version=self.state.version).encode()
             body = path.read_bytes().replace(b"</body>", script + b"</body>", 1)
             self.send_response(200)
@@ -80,10 +104,17 @@ def sources_stamp(root: Path) -> tuple:
     """What a rebuild depends on, cheaply: names, sizes and times of the source files."""
     files = []
     for folder in ("manuscripts", "translations", "styles"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                st = path.stat()
-                files.append((str(path), st.st_size, st.st_mtime_ns))
+        try:
+            found = sorted((root / folder).rglob("*"))
+        except OSError:  # a folder removed while it was listed: the next look sees the new state
+            continue
+        for path in found:
+            try:
+                if path.is_file() and not path.name.startswith("."):
+                    st = path.stat()
+                    files.append((str(path), st.st_size, st.st_mtime_ns))
+            except OSError:  # gone between the listing and the look (a swap file, a checkout)
+                continue
     return tuple(files)
 
 
@@ -93,6 +124,14 @@ def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: fl
     seen = sources_stamp(root)
     if ready is not None:
         ready.set()
+    try:
+        _watch(root, rebuild, state, stop, interval, seen)
+    finally:
+        if not stop.is_set():
+            print("make-editions: the watcher stopped: pages are no longer rebuilt — restart serve", flush=True)
+
+
+def _watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float, seen: tuple) -> None:
     while not stop.wait(interval):
         now = sources_stamp(root)
         if now != seen:
