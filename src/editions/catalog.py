@@ -145,6 +145,8 @@ def load(path: Path, valid: Path | None = None) -> polib.POFile:
         scan(text, path)
         if marker is None:
             _msgfmt_check(path)
+    if text.count("\nmsgid ") > MAX_ENTRIES:  # refused before a parser spends seconds on it
+        raise EditionsError(path, None, f"more than {MAX_ENTRIES:,} entries: that is not an article's catalog")
     try:
         # polib's own duplicate check is quadratic (20,000 entries: minutes): ours is a set.
         po = polib.pofile(text.replace("\r\n", "\n"), wrapwidth=WRAP, check_for_duplicates=False)
@@ -155,6 +157,11 @@ def load(path: Path, valid: Path | None = None) -> polib.POFile:
         raise EditionsError(path, None, f"{len(po)} entries: more than {MAX_ENTRIES:,} is not an article's catalog")
     seen: set = set()
     for e in po:
+        ends = [(s.startswith("\n"), s.endswith("\n")) for s in (e.msgid, *([e.msgstr] if e.msgstr else []),
+                                                               *(v for v in e.msgstr_plural.values() if v))]
+        if not e.obsolete and len(set(ends)) > 1:
+            raise EditionsError(path, e.linenum, "invalid catalog: msgid and msgstr must both begin and end with "
+                                                 "\\n, or neither (GNU msgfmt refuses the file otherwise)")
         key = (e.msgctxt, e.msgid, e.obsolete)
         if key in seen:
             raise EditionsError(path, e.linenum, f"invalid catalog: msgid {e.msgid[:40]!r} is defined twice")
