@@ -311,3 +311,12 @@ def test_after_kill_9_of_a_build_no_worker_survives_and_the_next_build_proceeds(
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     again = cli(root, "build", "--format", "html", timeout=300)
     assert again.returncode == 0 and "waiting for the run" not in again.stderr, again.stderr
+
+
+def test_check_takes_only_the_projects_manuscripts_and_catalogs(tiny, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("token=abcdef123456\n", encoding="utf-8")
+    for path in (secret, Path("/etc/passwd"), tiny / "styles" / "site.toml"):
+        done = cli(tiny, "check", str(path))
+        assert done.returncode == 2 and "check takes manuscripts" in done.stderr, done.stderr
+        assert "token=" not in done.stdout + done.stderr

@@ -250,6 +250,11 @@ def _report(b, project, command: str, args) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file: {missing[0]}")
+    root = project.root.resolve()
+    strays = [p for p in paths if not p.resolve().is_relative_to(root)
+              or not (p.is_dir() or p.suffix in (".md", ".po", ".pot"))]
+    if strays:  # check reads nothing else: a stray file could be a secret, and its lines would be echoed
+        raise UsageError(f"{strays[0]}: check takes manuscripts (.md) and catalogs (.po, .pot) inside the project")
     files = [f for p in paths for f in (sorted(p.rglob("*.po")) + sorted(p.rglob("*.md")) if p.is_dir() else [p])]
     from .render.assets import printable
 
