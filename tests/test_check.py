@@ -1,6 +1,7 @@
 """`make-editions check`: every finding as path:line: severity: code: message."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -113,8 +114,10 @@ def test_the_project_checks_clean_and_the_cli_exits_1_on_errors(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "check"],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    bad = catalog(tmp_path, entry("In 2021.", "در سال ٢٠٢١."))
-    run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "check", str(bad)],
+    bad = catalog(tmp_path / "translations", entry("In 2021.", "در سال ٢٠٢١."))
+    (tmp_path / "manuscripts").mkdir()
+    shutil.copytree(root / "styles", tmp_path / "styles")
+    run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tmp_path), "check", str(bad)],
                          capture_output=True, text=True)
     assert run.returncode == 1
     assert f"{bad}:10: error: arabic-indic-digits:" in run.stdout  # the msgstr line
