@@ -320,3 +320,35 @@ def test_check_takes_only_the_projects_manuscripts_and_catalogs(tiny, tmp_path):
         done = cli(tiny, "check", str(path))
         assert done.returncode == 2 and "check takes manuscripts" in done.stderr, done.stderr
         assert "token=" not in done.stdout + done.stderr
+
+
+def test_serve_builds_once_per_edit(tiny):
+    """The build rewrites catalogs it keeps in step; the watcher must not take that for an
+    edit (one manuscript edit gave two builds and two reloads)."""
+    import threading
+    import time
+
+    from editions import serve
+
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    builds = []
+
+    def rebuild():
+        builds.append(time.monotonic())
+        build(Project(tiny), formats=["html"], runner=Local(1))
+
+    state, stop, ready = serve.State(), threading.Event(), threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(tiny, rebuild, state, stop, 0.1, ready), daemon=True)
+    watcher.start()
+    ready.wait(30)
+    path = tiny / "manuscripts" / "tiny.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("First paragraph", "An edited paragraph"),
+                    encoding="utf-8")  # a new segment: the build writes the POT and both POs
+    deadline = time.monotonic() + 60
+    while state.version < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for _ in range(20):  # ten more polls: a second build would start within them
+        time.sleep(0.1)
+    stop.set()
+    watcher.join(30)
+    assert len(builds) == 1 and state.version == 1

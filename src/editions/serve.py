@@ -136,10 +136,12 @@ def _watch(root: Path, rebuild, state: State, stop: threading.Event, interval: f
         now = sources_stamp(root)
         if now != seen:
             time.sleep(interval)  # let an editor finish saving
-            seen = sources_stamp(root)
             try:
                 rebuild()
             except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
                 print(f"make-editions: rebuild failed: {exc}", flush=True)
                 continue
+            finally:
+                # The build itself rewrites catalogs and templates: what it wrote is not an edit.
+                seen = sources_stamp(root)
             state.bump()
