@@ -352,3 +352,27 @@ def test_serve_builds_once_per_edit(tiny):
     stop.set()
     watcher.join(30)
     assert len(builds) == 1 and state.version == 1
+
+
+def test_the_watcher_survives_files_that_vanish_mid_scan(tiny, monkeypatch):
+    """An editor's swap file or a git checkout removes files between the listing and the
+    look: the scan skips them instead of ending the watcher."""
+    from editions import serve
+
+    real_stat = Path.stat
+    gone = tiny / "manuscripts" / ".tiny.md.swp"
+    gone.write_text("x", encoding="utf-8")
+    victim = tiny / "manuscripts" / "tiny.md"
+
+    looks = []
+
+    def flaky(self, *args, **kwargs):
+        if self == victim:
+            looks.append(1)
+            if len(looks) > 1:  # there when listed and checked, gone when its size is read
+                raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", flaky)
+    stamp = serve.sources_stamp(tiny)  # no exception
+    assert all(entry[0] != str(victim) for entry in stamp)
