@@ -216,3 +216,16 @@ def test_dist_holds_exactly_what_is_online(tiny, capsys):
     assert "tiny/tiny.fa-AF.html" in (dist / "index.html").read_text()
     assert sorted(p.name for p in (dist / "tiny").iterdir()) == ["tiny.en.html", "tiny.fa-AF.html"]
     assert not report.errors
+
+
+def test_the_interface_template_is_extracted_only_when_a_template_changes(tiny):
+    """A no-op build does not start Babel's extractor; a changed template does."""
+    code = ("import sys; from pathlib import Path; from editions.build import Project, Report, extract\n"
+            f"extract(Project(Path({str(tiny)!r})), [], Report())\n"
+            "print('babel.messages.extract' in sys.modules)")
+    run = lambda: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert run().strip().endswith("True")  # the first time: extracted
+    assert run().strip().endswith("False")  # nothing changed: the kept extraction
+    page = tiny / "styles" / "templates" / "edition.html"
+    page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert run().strip().endswith("True")

@@ -134,7 +134,7 @@ def extract(project: Project, mss: list[Manuscript], report: Report) -> dict:
         if catalog.save_template(pot, project.pot(ms.slug), project.cache / "templates"):
             report.say(f"wrote {project.rel(project.pot(ms.slug))}")
         pots[ms.slug] = pot
-    ui = messages.template(project.root)
+    ui = messages.template(project.root, project.cache / "templates")
     path = project.translations / f"{messages.DOMAIN}.pot"
     if catalog.save_template(ui, path, project.cache / "templates"):
         report.say(f"wrote {project.rel(path)}")
