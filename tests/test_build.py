@@ -229,3 +229,13 @@ def test_the_interface_template_is_extracted_only_when_a_template_changes(tiny):
     page = tiny / "styles" / "templates" / "edition.html"
     page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert run().strip().endswith("True")
+
+
+def test_a_build_of_some_formats_keeps_the_others(tiny):
+    build(Project(tiny), formats=["html"])
+    fill(tiny, "fa-AF", lambda m: m)
+    build(Project(tiny), formats=["epub"])
+    dist = tiny / "dist" / "tiny"
+    assert (dist / "tiny.fa-AF.epub").exists()  # a format-only build is not pruned away
+    build(Project(tiny), formats=["html"])
+    assert (dist / "tiny.fa-AF.epub").exists() and (dist / "tiny.fa-AF.html").exists()

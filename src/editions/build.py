@@ -253,6 +253,11 @@ def context_digest(project: Project, fonts) -> str:
     for part in (__version__, version("pypandoc-binary"), version("weasyprint"), version("jinja2"),
                  sys.version):
         h.update(part.encode() + b"\0")
+    from . import render
+
+    # The renderers' own code: a release that draws differently rebuilds what it drew.
+    for path in sorted(Path(render.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
     styles = project.root / "styles"
     for path in sorted(p for p in styles.rglob("*") if p.is_file()):
         h.update(path.relative_to(styles).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -497,9 +502,9 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
         if not tree.is_dir():
             continue
         for folder in sorted(p for p in tree.iterdir() if p.is_dir() and p.name != "assets"):
-            keep = {project.output(folder.name, tag, fmt, draft).name for tag in LANGUAGES for fmt in FORMATS
-                    if folder.name in slugs and _listed(project, folder.name, tag, draft)
-                    and not (draft and _listed(project, folder.name, tag))}
+            keep = {project.output(folder.name, tag, fmt, draft).name for tag in LANGUAGES
+                    for fmt in _built(project, folder.name, tag, draft)
+                    if folder.name in slugs and not (draft and _listed(project, folder.name, tag))}
             for path in sorted(folder.iterdir()):
                 if path.name not in keep and (path.is_file() or path.is_symlink()):
                     path.unlink()
@@ -508,7 +513,7 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
                 folder.rmdir()
         for card in sorted((project.cache / "cards" / ("drafts" if draft else "online")).glob("*.json")):
             slug, tag = card.stem.rsplit(".", 1)
-            if not project.output(slug, tag, "html", draft).exists():
+            if not any(project.output(slug, tag, fmt, draft).exists() for fmt in FORMATS):
                 card.unlink()
         shown = tree / "assets" / "images"
         if images is not None and not draft and shown.is_dir():
@@ -516,6 +521,14 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
                 if path.name not in images:
                     path.unlink()
                     report.say(f"removed {project.rel(path)}")
+
+
+def _built(project: Project, slug: str, tag: str, draft: bool) -> list[str]:
+    """The formats an edition's card says were built (a build may have made only some)."""
+    try:
+        return list(json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8")).get("built", {}))
+    except (FileNotFoundError, ValueError, AttributeError):
+        return []
 
 
 def _move_old_cards(project: Project) -> None:
