@@ -164,6 +164,78 @@ def archive(tmp: Path, n: int, build_n: int) -> None:
     line(f"full build of {editions} editions, --jobs 2", two, one, "jobs 1", "≤ 0.59 (≥ 1.7× faster)")
 
 
+UNTAGGED = ("import sys; import editions.render.pdf as pdf; pdf.VARIANT = None; "
+            "from editions.cli import run; sys.argv[0] = 'make-editions'; run()")
+
+
+def untagged(root: Path, *args: str) -> list[str]:
+    """make-editions as before issue 14: WeasyPrint's plain PDF (forked PDF workers inherit it)."""
+    return [sys.executable, "-c", UNTAGGED, "--root", str(root), *args]
+
+
+def tagging(tmp: Path, repeat: int, build_n: int) -> None:
+    """What tagged PDF/UA-1 + PDF/A-2a costs: per PDF in one warm process (the six editions of
+    both articles), a cold build of the project, and a full archive build."""
+    import statistics
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from editions.render import pdf
+    from editions.render.assets import fetcher
+
+    print(f"== tagged PDFs (PDF/UA-1 + PDF/A-2a) against untagged (median of {repeat}) ==")
+    project = copy_project(tmp / "tagging")
+    subprocess.run(cli(project), check=True, stdout=subprocess.DEVNULL)
+    wp, fonts = pdf.weasyprint(), pdf.font_config(str(project))
+    pages = [(p, p.read_text(encoding="utf-8")) for p in sorted((project / "dist").glob("*/*.html"))]
+    assets = project / "dist" / "assets"
+
+    def weasyprint_ua(doc):
+        return doc.write_pdf(pdf_variant="pdf/ua-1")  # WeasyPrint's tags alone (our wrapper still runs)
+
+    ways = {
+        "untagged": lambda doc: doc.write_pdf(),
+        "pdf/ua-1 (WeasyPrint)": weasyprint_ua,
+        "ours: pdf/a-2a + ua-1 + finisher": None,
+    }
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    sizes: dict[str, int] = {}
+    for _ in range(repeat):
+        for name, write in ways.items():
+            start, size = time.perf_counter(), 0
+            for path, html in pages:
+                if write is None:
+                    data = pdf.render(html, path.parent, [assets], fonts)
+                else:
+                    doc = wp.HTML(string=html, base_url=path.parent.as_uri() + "/", url_fetcher=fetcher([assets]),
+                                  media_type="print").render(font_config=fonts)
+                    data = write(doc)
+                size += len(data)
+            times[name].append(time.perf_counter() - start)
+            sizes[name] = size
+    base = statistics.median(times["untagged"])
+    for name in ways:
+        t = statistics.median(times[name])
+        line(f"{len(pages)} PDFs in one process, {name}", t, base, "untagged")
+        print(f"{'  per PDF / size per PDF':<44} {t / len(pages) * 1000:8.1f} ms  {sizes[name] / len(pages) / 1024:6.0f} KiB")
+
+    tagged_cold, plain_cold = [], []
+    for i in range(repeat):
+        plain_cold.append(timed(untagged(copy_project(tmp / f"plain{i}"))))
+        tagged_cold.append(timed(cli(copy_project(tmp / f"tagged{i}"))))
+    plain, tagged = statistics.median(plain_cold), statistics.median(tagged_cold)
+    line("cold build (6 editions), untagged", plain, plain, "untagged")
+    line("cold build (6 editions), tagged", tagged, plain, "untagged")
+
+    small = make_archive(tmp / f"tagbuild{build_n}", build_n)
+    plain = timed(untagged(small, "build", "--jobs", "2"))
+    shutil.rmtree(small / "dist")
+    shutil.rmtree(small / ".cache", ignore_errors=True)
+    tagged = timed(cli(small, "build", "--jobs", "2"))
+    editions = 3 * (build_n + 1)
+    line(f"archive build, {editions} editions, --jobs 2, untagged", plain, plain, "untagged")
+    line(f"archive build, {editions} editions, --jobs 2, tagged", tagged, plain, "untagged")
+
+
 def memory_scaling(tmp: Path, sizes: list[int]) -> None:
     print("== peak memory of `update` by archive size ==")
     first = None
@@ -183,7 +255,7 @@ def main() -> None:
     ap.add_argument("--archive", type=int, default=200, help="articles in the generated archive (default 200)")
     ap.add_argument("--large", action="store_true", help="an archive of 1,000 articles")
     ap.add_argument("--build-articles", type=int, default=12, help="articles in the full-build comparison")
-    ap.add_argument("--only", choices=["seed", "archive", "memory"], help="run one part")
+    ap.add_argument("--only", choices=["seed", "archive", "memory", "tagging"], help="run one part")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the naive way and of the cold build (median)")
     args = ap.parse_args()
     n = 1000 if args.large else args.archive
@@ -195,6 +267,8 @@ def main() -> None:
             archive(Path(tmp), n, args.build_articles)
         if args.only in (None, "memory"):
             memory_scaling(Path(tmp), [max(1, n // 8), max(2, n // 2), n])
+        if args.only in (None, "tagging"):
+            tagging(Path(tmp), max(1, args.repeat), args.build_articles)
 
 
 if __name__ == "__main__":

@@ -85,13 +85,22 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
     skeleton["blocks"] = fill(skeleton["blocks"])
     return Edition(
         slug=ms.slug, tag=tag, dir=lang.dir, source_lang=ms.lang, kind=ms.kind,
-        title=field("title"), author=field("author"), author_role=field("author_role"),
+        title=headline(field("title")), author=field("author"), author_role=field("author_role"),
         credit=field("credit"), date_iso=ms.date.isoformat(), date_text=format_date(ms.date, tag),
         draft=draft, document=json.dumps(skeleton, ensure_ascii=False),
         summary=_summary(next((inline.plain(text(seg.msgid)) for seg in ms.segments[len(ms.fields):]
                                if seg.comment == "paragraph"), "")),
         image=lead[0] if lead else "",
     )
+
+
+def headline(title: str) -> str:
+    """The title as shown: headlines carry no final full stop (house style; Afghan outlets
+    never punctuate them), whatever the source or the catalog says. ? ! and … stay."""
+    stripped = title.rstrip()
+    if stripped.endswith((".", "۔")) and not stripped.endswith(".."):
+        return stripped[:-1].rstrip()
+    return title
 
 
 def number(text: str, tag: str) -> str:

@@ -59,27 +59,78 @@ def render(root: Path, edition: Edition, body: str, assets: Path, fonts: list[Fo
             cut.write_bytes(subset(assets / "fonts" / f.file, used))
             args.append(f"--epub-embed-font={cut}")
         pandoc.run(body, "html-raw_html", "epub3", [*args, "--output", str(out)])
-        return _note_digits(out.read_bytes(), edition.tag)
+        return _finish(out.read_bytes(), edition, _nav_words(body))
 
 
 NOTE_REF = re.compile(r'(epub:type="noteref"[^>]*>)(\d+)(</a>)')
+NAV_WORDS = re.compile(r'<meta name="sangar-nav-(\w+)" content="([^"]*)">')
+DEFAULT_CSS = "EPUB/styles/stylesheet1.css"  # pandoc's own stylesheet, added when no --css is given
+LANDMARKS = re.compile(r'<nav epub:type="landmarks".*?</nav>', re.S)
+TOC_TITLE = re.compile(r'(<h1 id="toc-title">).*?(</h1>)', re.S)
+FIRST_ENTRY = re.compile(r'<ol class="toc"><li[^>]*><a href="([^"]+)"')
+# EPUB Accessibility 1.1: what pandoc does not say (it writes accessMode, accessModeSufficient,
+# accessibilityFeature and accessibilityHazard itself).
+A11Y = ('    <meta property="schema:accessibilitySummary" xml:lang="en">Reflowable text in reading '
+        'order, with headings and a table of contents for navigation; every image has a text '
+        'description and notes are linked both ways. No hazards.</meta>\n'
+        '    <meta property="schema:accessibilityFeature">displayTransformability</meta>\n'
+        '    <meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>\n'
+        '    <meta property="a11y:certifiedBy">Sangar</meta>\n')
 
 
-def _note_digits(book: bytes, tag: str) -> bytes:
-    """pandoc numbers note calls with Latin digits: a Dari or Pashto book gets its own. The
-    zip is rewritten entry by entry, in order, with each entry's own compression (the
-    mimetype stays first and stored)."""
-    if digits("0", tag) == "0":
-        return book
+def _nav_words(body: str) -> dict[str, str]:
+    """UI words the content document carries for the navigation document (HTML-escaped)."""
+    return dict(NAV_WORDS.findall(body))
+
+
+def _finish(book: bytes, edition: Edition, words: dict[str, str]) -> bytes:
+    """What pandoc's EPUB leaves to us, done on its zip: note calls in the edition's digits
+    (pandoc writes Latin ones), no default stylesheet beside ours, the navigation document's
+    heading and landmarks in the book's language, and the accessibility metadata pandoc does
+    not write. The zip is rewritten entry by entry, in order, with each entry's own
+    compression (the mimetype stays first and stored)."""
+    from html import escape
+
+    tag = edition.tag
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
+            if info.filename == DEFAULT_CSS:
+                continue
             data = src.read(info)
             if info.filename.endswith(".xhtml"):
-                data = NOTE_REF.sub(lambda m: m.group(1) + digits(m.group(2), tag) + m.group(3),
-                                    data.decode("utf-8")).encode("utf-8")
+                text = data.decode("utf-8")
+                if digits("0", tag) != "0":
+                    text = NOTE_REF.sub(lambda m: m.group(1) + digits(m.group(2), tag) + m.group(3), text)
+                if info.filename == "EPUB/nav.xhtml":
+                    text = _nav(text, edition, words)
+                data = text.encode("utf-8")
+            elif info.filename == "EPUB/content.opf":
+                text = data.decode("utf-8")
+                text = re.sub(r'\s*<item id="[^"]*" href="styles/stylesheet1\.css"[^>]*/>', "", text)
+                text = text.replace("  </metadata>", A11Y + "  </metadata>", 1)
+                title = escape(words.get("contents", "Contents"), quote=True)
+                text = re.sub(r'(<reference type="toc" title=")[^"]*(")', lambda m: m.group(1) + title + m.group(2), text)
+                data = text.encode("utf-8")
             dst.writestr(info, data)
     return out.getvalue()
+
+
+def _nav(text: str, edition: Edition, words: dict[str, str]) -> str:
+    """The navigation document in the book's language: its heading the UI word "Contents"
+    (pandoc repeats the book's title there) and landmarks for the contents and the article
+    itself, labelled in the book's language (pandoc writes one, "Table of Contents", in English)."""
+    from html import escape
+
+    contents = words.get("contents", "Contents")  # HTML-escaped by the template already
+    text = TOC_TITLE.sub(lambda m: m.group(1) + contents + m.group(2), text, count=1)
+    items = [f'    <li><a href="#toc" epub:type="toc">{contents}</a></li>']
+    article = FIRST_ENTRY.search(text)  # the title page is unlisted: the first entry is the article
+    if article:
+        items.append(f'    <li><a href="{article.group(1)}" epub:type="bodymatter">{escape(edition.title)}</a></li>')
+    landmarks = ('<nav epub:type="landmarks" id="landmarks" hidden="hidden">\n  <ol>\n'
+                 + "\n".join(items) + "\n  </ol>\n</nav>")
+    return LANDMARKS.sub(lambda m: landmarks, text, count=1)
 
 
 def _house_css(root: Path) -> str:

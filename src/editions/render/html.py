@@ -31,6 +31,42 @@ def page_body(body: str, tag: str) -> str:
     return NOTE_REF.sub(lambda m: m.group(1) + digits(m.group(2), tag) + m.group(3), body)
 
 
+EXTERNAL = re.compile(r'(<a href="((?:https?|mailto):[^"]*)"[^>]*>(.*?)</a>)', re.S)
+TAGS = re.compile(r"<[^>]+>")
+NOTES = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-document" role="doc-endnotes">\s*'
+                   r'(?:<hr />\s*)?(.*?)\s*</section>\s*$', re.S)
+
+
+def printed_links(body: str, tag: str) -> tuple[str, list[dict]]:
+    """Links for a reader of paper: each external address whose words do not already show
+    it gets a number in the edition's digits, printed after the link text ("[1]"), and the
+    numbered list of addresses ("Links") at the end of the article; an address linked twice
+    keeps its first number. Screens show neither (see sangar.css and print.css)."""
+    from html import unescape
+
+    numbers: dict[str, int] = {}
+
+    def mark(m: re.Match) -> str:
+        href = unescape(m.group(2))
+        address = href.removeprefix("mailto:")
+        words = " ".join(unescape(TAGS.sub("", m.group(3))).split())
+        if words.rstrip("/") == address.rstrip("/"):
+            return m.group(1)  # the words are the address: already printed
+        n = numbers.setdefault(href, len(numbers) + 1)
+        return f'{m.group(1)}<span class="link-ref"> [{digits(str(n), tag)}]</span>'
+
+    marked = EXTERNAL.sub(mark, body)
+    return marked, [{"number": digits(str(n), tag), "href": href, "shown": href.removeprefix("mailto:"), "id": n}
+                    for href, n in numbers.items()]
+
+
+def split_notes(body: str) -> tuple[str, str]:
+    """pandoc's endnotes section apart from the article, so that the page can give it a
+    heading of its own (a heading in the page's outline, the PDF's tags and bookmarks)."""
+    m = NOTES.search(body)
+    return (body, "") if m is None else (body[:m.start()].rstrip() + "\n", m.group(1))
+
+
 def epub_images(body: str, assets: Path) -> str:
     """The body for the EPUB: each of our images inline as a data: URL (pandoc runs sandboxed and
     packs it into the book), without the web page's srcset and loading hints."""
@@ -85,8 +121,11 @@ def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict
     counter = "persian" if edition.dir == "rtl" else "decimal"
     self_href = f"{edition.slug}.{edition.tag}.html"
     site = f"{base_url}{edition.slug}/" if base_url else ""
+    body_html, links = printed_links(body_html, edition.tag)
+    body_html, notes_html = split_notes(body_html)
     return env.get_template("edition.html").render(
-        e=_context(edition, body_html), outlet=outlet, others=others, assets=assets,
+        e=_context(edition, body_html), notes_html=Markup(notes_html), links=links,
+        outlet=outlet, others=others, assets=assets,
         counter_style=counter, self_href=self_href, base_url=site,
         canonical=f"{site}{self_href}" if site else "", og_locale=LANGUAGES[edition.tag].gettext,
         og_image=(base_url + edition.image.removeprefix("../")) if base_url and edition.image else edition.image)

@@ -65,6 +65,9 @@ def _weasyprint():
         return new(cdecl, init)
 
     ffi.new = new_array
+    from . import pdftags
+
+    pdftags.install(module)
     return module
 
 
@@ -141,9 +144,35 @@ def render_page(page: str, base: str, assets: str, root: str | None = None) -> b
     return render(page, Path(base), [Path(assets)], font_config(root))
 
 
+# Every edition is one file for readers and archives alike: PDF/A-2a (fonts embedded, sRGB
+# output intent, XMP metadata, file identifier, tagged) and PDF/UA-1 (tagged, language,
+# title shown, alt text, artifacts). WeasyPrint writes one variant's identification; the
+# other is added to its XMP (see benchmarks/README.md for the cost).
+VARIANT = "pdf/a-2a"
+UA = "{http://www.aiim.org/pdfua/ns/id/}part"
+
+
 def render(html: str, base: Path, allowed: list[Path], font_config=None) -> bytes:
     """`html` (relative URLs resolve against `base`) as PDF bytes, reading only files under
-    `allowed`."""
-    document = weasyprint().HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(allowed),
-                                 media_type="print")
-    return document.write_pdf(font_config=font_config)
+    `allowed`: a tagged PDF/UA-1 and PDF/A-2a file."""
+    from . import pdftags
+
+    page = weasyprint().HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(allowed),
+                             media_type="print")
+    document = page.render(font_config=font_config, pdf_variant=VARIANT)
+    _also_ua(document.metadata)
+    return document.write_pdf(pdf_variant=VARIANT, finisher=pdftags.finish)
+
+
+def _also_ua(metadata) -> None:
+    """Add PDF/UA-1's identification (pdfuaid:part) beside PDF/A's in the XMP packet."""
+    from xml.etree import ElementTree
+
+    rdf = metadata.generate_rdf_metadata
+
+    def generate(variant, version, conformance):
+        tree = ElementTree.fromstring(rdf(variant, version, conformance))
+        tree[0].set(UA, "1")  # the first Description carries pdfaid:part and conformance
+        return ElementTree.tostring(tree, encoding="utf-8")
+
+    metadata.generate_rdf_metadata = generate
