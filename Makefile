@@ -10,11 +10,12 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils gettext libharfbuzz-subset0 \
 	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck chromium
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+ACE := $(VENV)/ace/node_modules/.bin/ace-puppeteer
 
 .PHONY: setup system-packages editions test bench clean
 .DEFAULT_GOAL := editions
 
-setup: system-packages $(VENV)/.installed $(AXE)
+setup: system-packages $(VENV)/.installed $(AXE) $(ACE)
 
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
@@ -42,6 +43,12 @@ $(VENV)/.installed: pyproject.toml
 # axe-core (accessibility rules) for the browser tests, from the npm registry.
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1
+
+# Ace by DAISY (EPUB accessibility) for the EPUB tests. Its electron dependency's install
+# script downloads from outside the registries: skipped; Ace runs on the system Chromium.
+$(ACE):
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts \
+		--prefix $(VENV)/ace @daisy/ace@1.4.6
 
 editions: setup
 	$(BIN)/make-editions
