@@ -151,6 +151,7 @@ REFUSED = [
     ("## Head {.red}", 8, "only an id"),
     ("[a](https://x.org){onclick=alert(1)}", 8, "attributes"),
     ("See [the report][rpt] now.", 8, "no definition"),
+    ("+---+---+\n| a | b |\n+===+===+\n| 1 | 2 |\n+---+---+", 8, "pipe table"),
     ("One[^a] two.\n\n[^a]: First.\n\n[^a]: Second.", 12, "defined twice"),
     ("[x][r] and [y][R]\n\n[r]: https://a.org\n[R]: https://b.org", 11, "defined twice"),
     ("A paragraph[^1] that calls a note\non its second line[^2].\n\n[^1]: One.", 9, "has no note"),

@@ -141,6 +141,11 @@ class Walker:
         own = _first_pos(block) if kind != "Div" else None
         line = self.line_of(pos) or self.line_of(own)
         if kind in ("Para", "Plain"):
+            first = self.lines[line - self.offset - 1].strip() if line and 0 < line - self.offset <= len(self.lines) else ""
+            if re.fullmatch(r"\+[-=:+]+\+", first):
+                self.refuse(line, "a grid table ('+---+') is not supported: write it as a pipe table "
+                                  "(| a | b | with a |---|---| line under the header)")
+                return []
             flat = [n for n in _flat(c) if n["t"] not in ("Space", "SoftBreak")]
             if len(flat) == 1 and flat[0]["t"] == "Image":
                 return [self.figure(flat[0], line)]
