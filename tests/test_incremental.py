@@ -250,3 +250,13 @@ def test_a_failing_pdf_font_setup_is_reported_by_each_edition(tmp_path):
     assert done.returncode == 1
     assert done.stderr.count("could not render") == 3, done.stderr
     assert "terminated abruptly" not in done.stderr and "fontconfig" in done.stderr, done.stderr
+
+
+def test_a_no_op_translates_nothing(built, monkeypatch):
+    """Up to date is decided from the inputs before any edition is translated."""
+    def boom(*args, **kwargs):
+        raise AssertionError("an edition was translated in a no-op build")
+
+    monkeypatch.setattr("editions.translate.edition", boom)
+    report = run(built)
+    assert report.unchanged == 3 and report.built == 0 and not report.errors

@@ -326,6 +326,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     plan: list[Job] = []
     digests: dict[tuple[str, str], str] = {}  # (slug, tag) → digest of the job planned for it
     used_images: set[str] | None = set() if not slugs else None  # None: this run does not see them all
+    ms_json: dict[str, str] = {}
+    input_digests: dict[tuple[str, str], str] = {}
     for ms in mss:
         try:
             pictures = figures.publish(ms, assets, project.cache)
@@ -374,17 +376,26 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                 pictures_here, tree_assets = figures.publish(ms, draft_assets, project.cache), draft_assets
             else:
                 pictures_here, tree_assets = pictures, assets
-            ed = edition(ms, tag, table, draft=is_draft, pictures=pictures_here)
             others = () if is_draft else tuple((o, project.output(ms.slug, o, "html").name,
                                                 AUTONYMS[o])
                                                for o in online if o != tag)
-            job = Job(str(project.root), ed, tuple(sorted(uis[tag].table.items())), outlet, others,
+            ui_words = tuple(sorted(uis[tag].table.items()))
+            # Decided from the inputs before anything is translated: a no-op translates nothing.
+            inputs = _inputs_digest(context, ms_json.setdefault(ms.slug, ms.to_json()), tag, table, ui_words,
+                                    outlet, others, pictures_here, base_url, is_draft)
+            if _up_to_date(project, ms.slug, tag, is_draft, formats, inputs, "inputs"):
+                report.unchanged += 1
+                continue
+            ed = edition(ms, tag, table, draft=is_draft, pictures=pictures_here)
+            job = Job(str(project.root), ed, ui_words, outlet, others,
                       tuple(formats), tuple(fonts), str(tree_assets), base_url)
             digest = job.digest(context)
-            if _up_to_date(project, ed, formats, digest):
+            if _up_to_date(project, ms.slug, tag, is_draft, formats, digest):
+                write_card(project, ed, {}, {fmt: inputs for fmt in formats})  # the quick way next time
                 report.unchanged += 1
                 continue
             digests[(ed.slug, ed.tag)] = digest
+            input_digests[(ed.slug, ed.tag)] = inputs
             plan.append(job)
 
     report.planned = len(plan)
@@ -398,7 +409,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             return
         for fmt, data in result.items():
             write_if_changed(project.output(ed.slug, ed.tag, fmt, ed.draft), data)
-        write_card(project, ed, {fmt: digests[(ed.slug, ed.tag)] for fmt in result})
+        write_card(project, ed, {fmt: digests[(ed.slug, ed.tag)] for fmt in result},
+                   {fmt: input_digests[(ed.slug, ed.tag)] for fmt in result})
         report.built += 1
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
                          + ", ".join(project.rel(project.output(ed.slug, ed.tag, f, ed.draft)) for f in result))
@@ -441,12 +453,32 @@ def _listed(project: Project, slug: str, tag: str, draft: bool = False) -> bool:
     return project.card(slug, tag, draft).exists() and project.output(slug, tag, "html", draft).exists()
 
 
-def _up_to_date(project: Project, ed, formats: list[str], digest: str) -> bool:
+def _up_to_date(project: Project, slug: str, tag: str, draft: bool, formats: list[str], digest: str,
+                kind: str = "built") -> bool:
+    """Whether every format's card entry (`built`: the job's digest; `inputs`: the inputs'
+    digest) is `digest` and its file exists."""
     try:
-        built = json.loads(project.card(ed.slug, ed.tag, ed.draft).read_text(encoding="utf-8")).get("built", {})
+        known = json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8")).get(kind, {})
     except (FileNotFoundError, ValueError):
         return False
-    return all(built.get(f) == digest and project.output(ed.slug, ed.tag, f, ed.draft).exists() for f in formats)
+    return all(known.get(f) == digest and project.output(slug, tag, f, draft).exists() for f in formats)
+
+
+def _inputs_digest(context: str, ms_json: str, tag: str, table, ui_words, outlet, others, pictures, base_url: str,
+                   draft: bool) -> str:
+    """Everything an edition is made from, before it is made: the parsed manuscript, the
+    language's published translations and UI words, the links to other languages, the
+    images, the settings, the translating code (context covers styles, fonts, tools and
+    the renderers' code)."""
+    from . import inline, locale, translate
+
+    h = hashlib.sha256()
+    for module in (translate, inline, locale):
+        h.update(Path(module.__file__).read_bytes())
+    data = [context, ms_json, tag, sorted(table.items()) if table is not None else None, ui_words, outlet,
+            others, pictures, base_url, draft]
+    h.update(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()
 
 
 class _Progress:
@@ -475,18 +507,18 @@ class _Progress:
             self.bar.stop()
 
 
-def write_card(project: Project, ed, built: dict[str, str]) -> None:
+def write_card(project: Project, ed, built: dict[str, str], inputs: dict[str, str] | None = None) -> None:
     """What the index says about one edition, and the digest each format was built from:
     the index lists what is in the tree, even editions this run could not rebuild (a broken
     catalog keeps the old ones)."""
     path = project.card(ed.slug, ed.tag, ed.draft)
     try:
-        previous = json.loads(path.read_text(encoding="utf-8")).get("built", {})
+        old = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        previous = {}
+        old = {}
     card = {"slug": ed.slug, "tag": ed.tag, "title": ed.title, "author": ed.author,
             "date_iso": ed.date_iso, "date_text": ed.date_text, "draft": ed.draft,
-            "built": {**previous, **built}}
+            "built": {**old.get("built", {}), **built}, "inputs": {**old.get("inputs", {}), **(inputs or {})}}
     write_if_changed(path, json.dumps(card, ensure_ascii=False, indent=1, sort_keys=True))
 
 
