@@ -152,6 +152,12 @@ REFUSED = [
     ("[a](https://x.org){onclick=alert(1)}", 8, "attributes"),
     ("See [the report][rpt] now.", 8, "no definition"),
     ("+---+---+\n| a | b |\n+===+===+\n| 1 | 2 |\n+---+---+", 8, "pipe table"),
+    ("| District | Wells |\n|---|---|\n| Kabul<br>city | 1,250 |", 10, "raw HTML"),
+    ("| A | B |\n|---|---|\n| x | ![c](images/x.jpg){alt=\"d\"} |", 10, "inside a sentence"),
+    ("Text[^1].\n\n[^1]: Note[^2].\n\n[^2]: Inner words.", 10, "inside a note"),
+    ("Text[^1].\n\n[^1]: Note,\n    and more[^2].\n\n[^2]: Inner words.", 11, "inside a note"),
+    ('![Cap.](images/x.jpg "A title"){alt="d"}', 8, "title"),
+    ("a </b> c", 8, "raw HTML"),
     ("One[^a] two.\n\n[^a]: First.\n\n[^a]: Second.", 12, "defined twice"),
     ("[x][r] and [y][R]\n\n[r]: https://a.org\n[R]: https://b.org", 11, "defined twice"),
     ("A paragraph[^1] that calls a note\non its second line[^2].\n\n[^1]: One.", 9, "has no note"),
@@ -184,6 +190,14 @@ def test_editor_comments_reach_no_segment_and_no_edition(tmp_path):
     ms = read(manuscript(tmp_path, "One.\n\n[//]: # (check the figures with the ministry)\n\nTwo."))
     assert body_segments(ms) == ["One.", "Two."]
     assert "ministry" not in json.dumps(ms.skeleton) and "ministry" not in html_of(ms)[0]
+
+
+def test_a_number_with_a_note_or_link_in_a_table_cell_is_text_not_a_bare_number(tmp_path):
+    ms = read(manuscript(tmp_path, "| District | Wells |\n|---|---|\n| Paghman | 5[^1] |\n| Herat | [7](https://x.org/) |"
+                                   "\n\n[^1]: Ministry estimate, 2023."))
+    assert {"5[^1]", "[7](https://x.org/)", "Ministry estimate, 2023."} <= set(body_segments(ms))
+    text, hrefs = html_of(ms)
+    assert "Ministry estimate" in text and "https://x.org/" in hrefs
 
 
 def test_code_blocks_are_kept_and_not_translated(tmp_path):

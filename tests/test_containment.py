@@ -376,3 +376,34 @@ def test_the_watcher_survives_files_that_vanish_mid_scan(tiny, monkeypatch):
     monkeypatch.setattr(Path, "stat", flaky)
     stamp = serve.sources_stamp(tiny)  # no exception
     assert all(entry[0] != str(victim) for entry in stamp)
+
+
+def test_links_inside_dist_are_neither_followed_nor_written_through(tiny, tmp_path):
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "notes.txt").write_text("keep", encoding="utf-8")
+    (tiny / "dist" / "old-article").symlink_to(victim)
+    done = cli(tiny, "build", "--format", "html")
+    assert done.returncode == 1 and "symbolic link" in done.stderr
+    assert (victim / "notes.txt").read_text(encoding="utf-8") == "keep"
+    (tiny / "dist" / "old-article").unlink()
+    shutil_images = tiny / "dist" / "assets" / "images"
+    if shutil_images.exists():
+        import shutil
+        shutil.rmtree(shutil_images)
+    shutil_images.symlink_to(victim)
+    done = cli(tiny, "build", "--format", "html")
+    assert done.returncode == 1 and sorted(p.name for p in victim.iterdir()) == ["notes.txt"]
+
+
+def test_a_fifo_in_a_templates_place_stops_only_that_article(tiny):
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    pot = tiny / "translations" / "tiny.pot"
+    pot.unlink()
+    os.mkfifo(pot)
+    shutil_cache = tiny / ".cache" / "templates"
+    import shutil
+    shutil.rmtree(shutil_cache, ignore_errors=True)
+    done = cli(tiny, "build", "--format", "html", timeout=120)
+    assert done.returncode == 1 and "tiny.pot" in done.stderr and "not a plain file" in done.stderr

@@ -223,7 +223,8 @@ class Walker:
         try:
             msgid = inline.markdown(nodes)
         except inline.Unwritable:
-            self.refuse(line, "nested bold/italic here cannot be kept exactly: simplify the emphasis")
+            self.refuse(line, "this passage's formatting cannot be kept exactly for translators (emphasis nested in "
+                              "an unusual way, or an invisible control character): simplify it")
             return {"segment": -1}
         self.segments.append(Segment(msgid, line or 0, comment))
         number = len(self.segments) - 1
@@ -258,7 +259,8 @@ class Walker:
                 if c[1].startswith("<!--"):
                     self.refuse(line, "an HTML comment inside text: for a note to editors write a line of "
                                       "its own: [//]: # (your note)")
-                elif not c[1].startswith("</"):  # the opening tag is enough to act on
+                elif not (c[1].startswith("</") and any(p.line == line and "raw HTML" in p.message
+                                                        for p in self.problems)):
                     self.refuse(line, f"raw HTML ({c[1][:30]}) is not published: {MARKDOWN_HELP}")
             elif t == "Image":
                 self.refuse(line, "an image inside a sentence: put ![caption](images/…){alt=\"…\"} on a "
@@ -293,8 +295,11 @@ class Walker:
     # -- figures, tables, notes -------------------------------------------------------
 
     def figure(self, image: dict, line: int | None) -> dict:
-        (ident, classes, attrs), caption, (src, _title) = image["c"]
+        (ident, classes, attrs), caption, (src, title) = image["c"]
         line = self.line_of(_attr(image["c"][0], "data-pos")) or line
+        if title:
+            self.refuse(line, f"a figure's title (\"{title[:30]}\") is not shown anywhere: put those words in the "
+                              "caption or in alt=\"…\"")
         kv = {k: v for k, v in attrs if k != "data-pos"}
         for key in kv:
             if key not in FIGURE_KEYS:
@@ -339,7 +344,9 @@ class Walker:
                 for b in blocks:
                     b = _unwrap(b)
                     text = _words(b)
-                    if b["t"] in ("Plain", "Para") and NUMERIC.fullmatch(text):
+                    plain = b["t"] in ("Plain", "Para") and all(n["t"] in ("Str", "Space", "SoftBreak")
+                                                                for n in _flat(b["c"]))
+                    if plain and NUMERIC.fullmatch(text):  # a bare number: the edition's digits, no translation
                         done.append({"t": "Plain", "c": {"number": text}})
                     elif b["t"] in ("Plain", "Para"):
                         where = f"table column header {col + 1}" if header else \
@@ -373,9 +380,17 @@ class Walker:
         defined: dict[str, int] = {}
         references: dict[str, int] = {}
         called: set[str] = set()
+        in_note = False
         for number, line in enumerate(self.lines, self.offset + 1):
             m = NOTE_DEFINITION.match(line)
+            if m is None and line.strip() and not line[:1].isspace():
+                in_note = False  # a note's text runs on in indented lines only
+            if in_note and m is None and NOTE_CALL.search(line):
+                self.refuse(number, "a note call inside a note would be dropped: put its words in this note")
             if m:
+                in_note = True
+                if NOTE_CALL.search(line[m.end():]):
+                    self.refuse(number, "a note call inside a note would be dropped: put its words in this note")
                 if m.group(1) in defined:
                     self.refuse(number, f"note [^{m.group(1)}] is defined twice (line {defined[m.group(1)]} "
                                         "too): give each note its own label")

@@ -131,8 +131,11 @@ def extract(project: Project, mss: list[Manuscript], report: Report) -> dict:
     pots = {}
     for ms in mss:
         pot = catalog.template_for(ms, project.root)
-        if catalog.save_template(pot, project.pot(ms.slug), project.cache / "templates"):
-            report.say(f"wrote {project.rel(project.pot(ms.slug))}")
+        try:
+            if catalog.save_template(pot, project.pot(ms.slug), project.cache / "templates"):
+                report.say(f"wrote {project.rel(project.pot(ms.slug))}")
+        except EditionsError as exc:  # something else in the template's place: reported, the rest goes on
+            report.error(exc)
         pots[ms.slug] = pot
     ui = messages.template(project.root, project.cache / "templates")
     path = project.translations / f"{messages.DOMAIN}.pot"
@@ -533,7 +536,10 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
         tree = project.tree(draft)
         if not tree.is_dir():
             continue
-        for folder in sorted(p for p in tree.iterdir() if p.is_dir() and p.name != "assets"):
+        for link in sorted(p for p in tree.iterdir() if p.is_symlink()):  # never followed: the link goes
+            link.unlink()
+            report.say(f"removed {project.rel(link)} (a link)")
+        for folder in sorted(p for p in tree.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "assets"):
             keep = {project.output(folder.name, tag, fmt, draft).name for tag in LANGUAGES
                     for fmt in _built(project, folder.name, tag, draft)
                     if folder.name in slugs and not (draft and _listed(project, folder.name, tag))}
@@ -548,7 +554,7 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
             if not any(project.output(slug, tag, fmt, draft).exists() for fmt in FORMATS):
                 card.unlink()
         shown = tree / "assets" / "images"
-        if images is not None and not draft and shown.is_dir():
+        if images is not None and not draft and shown.is_dir() and not shown.is_symlink():
             for path in sorted(shown.iterdir()):
                 if path.name not in images:
                     path.unlink()

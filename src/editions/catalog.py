@@ -401,7 +401,7 @@ def save_template(pot: polib.POFile, path: Path, cache: Path | None = None) -> b
     pot.metadata = template_header(pot.metadata)
     stamp = cache / f"{path.name}.sha256" if cache is not None else None
     fingerprint = digest(pot)
-    if stamp is not None and path.exists() and stamp.exists():
+    if stamp is not None and os.path.isfile(path) and not os.path.islink(path) and stamp.exists():
         known, _, date = stamp.read_text().partition("\n")
         if known == fingerprint:
             _date(pot, date)
@@ -413,10 +413,15 @@ def save_template(pot: polib.POFile, path: Path, cache: Path | None = None) -> b
 
 
 def _save_template(pot: polib.POFile, path: Path) -> bool:
+    from .reading import read_input
+
     try:
-        current = polib.pofile(str(path)) if path.exists() else None
-    except (OSError, ValueError):
+        current = (polib.pofile(read_input(path, MAX_BYTES, "template").decode("utf-8"), check_for_duplicates=False)
+                   if os.path.lexists(path) else None)
+    except (OSError, ValueError, UnicodeDecodeError):
         current = None
+    except EditionsError:  # a link, a FIFO, a folder in the template's place
+        current = None  # write_if_changed refuses it with its path
     if current is not None:
         _date(pot, current.metadata.get("POT-Creation-Date", ""))
         if same(pot, current):

@@ -21,13 +21,21 @@ def read_toml(path: Path) -> dict:
 
 def write_if_changed(path: Path, data: bytes | str) -> bool:
     """Write `data` atomically unless the file already holds exactly it; True if written."""
+    import stat
+
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:
-        if path.read_bytes() == data:
-            return False
+        info = os.lstat(path)
     except FileNotFoundError:
-        pass
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):  # a link, FIFO or folder put in our place
+        from .errors import EditionsError
+
+        raise EditionsError(path, None, "is not a plain file (a link, a pipe or a folder): remove it; "
+                                        "the build writes it anew")
+    if info is not None and info.st_size == len(data) and path.read_bytes() == data:
+        return False
     atomic_write(path, data)
     return True
 
@@ -114,6 +122,10 @@ def refuse_links_out(root: Path) -> None:
 
     locales = sorted((root / "translations").glob("*")) if (root / "translations").is_dir() else []
     folders = [root / name for name in WRITTEN] + locales + [p / "LC_MESSAGES" for p in locales]
+    for tree in (root / "dist", root / "dist-drafts"):  # and no link anywhere inside the output trees
+        if tree.is_dir() and not tree.is_symlink():
+            for folder, dirs, _files in os.walk(tree, followlinks=False):
+                folders += [Path(folder) / d for d in dirs]
     for folder in folders:
         if folder.is_symlink():
             raise EditionsError(folder, None, "is a symbolic link: a run writes only inside the project; "

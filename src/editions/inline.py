@@ -176,6 +176,10 @@ def plain_of(node: dict) -> str:
         return c[1]
     if t in ("NoteRef", "Note"):
         return ""
+    if t == "RawInline":
+        return c[1]
+    if t == "Image":
+        return "".join(plain_of(i) for i in c[1])
     if t in ("Link", "Span", "Quoted"):
         return "".join(plain_of(i) for i in c[1])
     return "".join(plain_of(i) for i in c)
