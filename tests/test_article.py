@@ -158,6 +158,7 @@ REFUSED = [
     ("Text[^1].\n\n[^1]: Note,\n    and more[^2].\n\n[^2]: Inner words.", 11, "inside a note"),
     ('![Cap.](images/x.jpg "A title"){alt="d"}', 8, "title"),
     ("a </b> c", 8, "raw HTML"),
+    ("| a | b |\n|---|---|\n| x | 1 |\n| y | 1 | 3 |", 11, "more cells than the header"),
     ("One[^a] two.\n\n[^a]: First.\n\n[^a]: Second.", 12, "defined twice"),
     ("[x][r] and [y][R]\n\n[r]: https://a.org\n[R]: https://b.org", 11, "defined twice"),
     ("A paragraph[^1] that calls a note\non its second line[^2].\n\n[^1]: One.", 9, "has no note"),

@@ -366,6 +366,11 @@ class Walker:
             rows = []
             for r in brows:
                 row += 1
+                at = next((self.line_of(_first_pos(cell)) for cell in r[1] if _first_pos(cell)), None)
+                typed = self.lines[at - self.offset - 1].strip().strip("|") if at else ""
+                if at and len(re.split(r"(?<!\\)\|", typed)) > len(colspecs):
+                    self.refuse(at, f"this table row has more cells than the header ({len(colspecs)}): the extra "
+                                    "cells would be dropped; add a column name or remove the cells")
                 rows.append([r[0], cells(r[1], False, row)])
             new_bodies.append([battr, rhc, bhead, rows])
         numeric = [col for col in range(len(colspecs))
