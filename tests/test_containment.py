@@ -11,7 +11,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import write_manuscript
+from conftest import translate_all, write_manuscript
 from editions import catalog
 from editions.build import Project, build
 from editions.check import check_paths
@@ -114,14 +114,8 @@ def test_odd_files_are_refused_not_followed(tmp_path):
 
 def test_one_hostile_catalog_stops_only_its_language(tiny):
     build(Project(tiny), formats=["html"], runner=Local(1))
-    for tag in ("fa-AF", "ps-AF"):
-        path = Project(tiny).po("tiny", tag)
-        po = polib.pofile(str(path))
-        for e in po:
-            e.msgstr = e.msgid
-        if tag == "ps-AF":
-            po.find("A title").msgstr = "**" * 400 + "سرلیک" + "**" * 400
-        po.save(str(path))
+    translate_all(tiny, "tiny", ("fa-AF",))
+    translate_all(tiny, "tiny", ("ps-AF",), lambda m: "**" * 400 + "سرلیک" + "**" * 400 if m == "A title" else m)
     report = build(Project(tiny), formats=["html"], runner=Local(1))
     dist = tiny / "dist" / "tiny"
     assert (dist / "tiny.fa-AF.html").exists() and (dist / "tiny.en.html").exists()
@@ -131,12 +125,7 @@ def test_one_hostile_catalog_stops_only_its_language(tiny):
 
 def test_a_translator_changes_only_their_own_language(tiny):
     build(Project(tiny), formats=["html"], runner=Local(1))
-    for tag in ("fa-AF", "ps-AF"):
-        path = Project(tiny).po("tiny", tag)
-        po = polib.pofile(str(path))
-        for e in po:
-            e.msgstr = e.msgid
-        po.save(str(path))
+    translate_all(tiny, "tiny")
     ui = Project(tiny).po("messages", "fa-AF")
     po = polib.pofile(str(ui))
     po.find("Sangar").msgstr = "سنگر-جعلی"
