@@ -22,8 +22,14 @@ BIN = Path(sys.executable).parent
 
 
 def copy_project(dest: Path) -> Path:
-    for name in ("manuscripts", "styles", "translations"):
-        shutil.copytree(ROOT / name, dest / name)
+    """The styles and the seed article alone (manuscript, its catalogs, the UI's): the naive
+    baseline builds the seed's nine editions, so the cold build must build the same."""
+    shutil.copytree(ROOT / "styles", dest / "styles")
+    names = [f"manuscripts/{SLUG}.md"] + [p.relative_to(ROOT).as_posix() for p in (ROOT / "translations").rglob("*")
+                                          if p.is_file() and p.stem in (SLUG, "messages")]
+    for name in names:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, dest / name)
     return dest
 
 
