@@ -9,12 +9,11 @@ import copy
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
 import re
 import shutil
 import subprocess
 import unicodedata
-import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import polib
@@ -460,9 +459,10 @@ def translations(po: polib.POFile, path: Path | None = None, problems: list | No
     obsolete, and without an error of `check`'s validator (check.entry_errors: bidi and
     control characters, placeholders, links, notes, emphasis, numbers, markup, letters of
     the wrong script…). Each held-back entry is reported in `problems` at its msgstr line
-    with check's own words. (`formatted` is kept for callers; the UI catalog is recognised
-    by its name, as check does.)"""
+    with check's own words. `formatted`: the msgstrs are %-formats (the UI words; also
+    recognised, as check does, by the catalog's name and by python-format flags)."""
     from .check import BY_GETTEXT, entry_errors, msgstr_line
+    from .check import formatted as flagged
 
     lang = BY_GETTEXT.get(po.metadata.get("Language", ""))
     lines: list[str] | None = None
@@ -470,9 +470,7 @@ def translations(po: polib.POFile, path: Path | None = None, problems: list | No
     for e in po:
         if not e.msgstr or e.fuzzy or e.obsolete:
             continue
-        if formatted and "python-format" not in e.flags and path is None:
-            e.flags.append("python-format")
-        errors = entry_errors(e, lang, path)
+        errors = entry_errors(e, lang, formatted or flagged(e, path))
         if errors:
             if problems is not None:  # linenum is None for a catalog merged in memory
                 if lines is None and path is not None and getattr(e, "linenum", None):

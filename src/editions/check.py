@@ -159,14 +159,10 @@ def check_catalog(path: Path, name: str, printable: frozenset[int] | None = None
         if e.msgid_plural and nplurals and len(e.msgstr_plural) != nplurals:
             add(e.linenum, "error", "plural-count",
                 f"{len(e.msgstr_plural)} plural forms where the header says {nplurals}")
-        pairs = ([(e.msgid, e.msgstr)] if not e.msgid_plural else
-                 [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
-        for msgid, msgstr in pairs:
-            if msgstr and msgid:
-                _entry(msgid, msgstr, lang, lambda sev, code, msg: add(at, sev, code, msg),
-                       formatted=formatted(e, path))
-                if missing := unprintable(msgstr, printable):
-                    add(at, "warning", "no-glyph", _no_glyph(missing))
+        for msgid, msgstr in _pairs(e):
+            _entry(msgid, msgstr, lang, lambda sev, code, msg: add(at, sev, code, msg), formatted=formatted(e, path))
+            if missing := unprintable(msgstr, printable):
+                add(at, "warning", "no-glyph", _no_glyph(missing))
     return out
 
 
@@ -186,16 +182,20 @@ def msgstr_line(lines: list[str], linenum: int | None) -> int | None:
     return linenum
 
 
-def entry_errors(e: polib.POEntry, lang, path: Path | None) -> list[str]:
+def _pairs(e: polib.POEntry) -> list[tuple[str, str]]:
+    """An entry's (source, translation) pairs that are both there: one, or one per plural form."""
+    pairs = ([(e.msgid, e.msgstr)] if not e.msgid_plural else
+             [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
+    return [(msgid, msgstr) for msgid, msgstr in pairs if msgid and msgstr]
+
+
+def entry_errors(e: polib.POEntry, lang, formatted: bool) -> list[str]:
     """The one validator of a published entry, shared by `check`, `status` and `build`:
     its errors as `code: message`."""
     found: list[str] = []
-    pairs = ([(e.msgid, e.msgstr)] if not e.msgid_plural else
-             [(e.msgid if int(i) == 0 else e.msgid_plural, s) for i, s in sorted(e.msgstr_plural.items())])
-    for msgid, msgstr in pairs:
-        if msgstr and msgid:
-            _entry(msgid, msgstr, lang, lambda sev, code, msg: found.append(f"{code}: {msg}") if sev == "error"
-                   else None, formatted=formatted(e, path))
+    for msgid, msgstr in _pairs(e):
+        _entry(msgid, msgstr, lang, lambda sev, code, msg: found.append(f"{code}: {msg}") if sev == "error"
+               else None, formatted=formatted)
     return found
 
 
