@@ -18,7 +18,7 @@ from . import __version__, catalog, figures, messages
 from .errors import EditionsError, UsageError
 from .fsutil import atomic_write, read_toml, write_if_changed
 from .locale import AUTONYMS, LANGUAGES, OUTLET
-from .manuscript import MAX_BYTES, MODEL, PANDOC_READER, Manuscript, read
+from .manuscript import MAX_BYTES, PANDOC_READER, Manuscript, read
 from .reading import read_input
 
 FORMATS = ("html", "epub", "pdf")
@@ -107,8 +107,7 @@ def load_manuscripts(project: Project, slugs: list[str], report: Report) -> list
     from . import article, inline, manuscript
 
     # The parse depends on the reader's code too: a changed model drops every cached parse.
-    code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (article, inline, manuscript)))
-    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{MODEL}|{code.hexdigest()}"
+    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{code_digest(article, inline, manuscript)}"
     out = []
     for slug in slugs:
         path = project.manuscripts / f"{slug}.md"
@@ -256,11 +255,10 @@ def context_digest(project: Project, fonts) -> str:
     for part in (__version__, version("pypandoc-binary"), version("weasyprint"), version("jinja2"),
                  sys.version):
         h.update(part.encode() + b"\0")
-    from . import render
+    from . import inline, locale, render, translate
 
-    # The renderers' own code: a release that draws differently rebuilds what it drew.
-    for path in sorted(Path(render.__file__).parent.glob("*.py")):
-        h.update(path.read_bytes())
+    # The translating and rendering code: a release that draws differently rebuilds what it drew.
+    h.update(code_digest(translate, inline, locale, *sorted(Path(render.__file__).parent.glob("*.py"))).encode())
     styles = project.root / "styles"
     for path in sorted(p for p in styles.rglob("*") if p.is_file()):
         h.update(path.relative_to(styles).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -329,7 +327,6 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
     plan: list[Job] = []
     digests: dict[tuple[str, str], str] = {}  # (slug, tag) → digest of the job planned for it
     used_images: set[str] | None = set() if not slugs else None  # None: this run does not see them all
-    ms_json: dict[str, str] = {}
     input_digests: dict[tuple[str, str], str] = {}
     for ms in mss:
         try:
@@ -340,6 +337,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
             continue
         if used_images is not None:
             used_images |= {name for shown in pictures.values() for name in shown["files"]}
+        parsed = ms.to_json()
+        draft_pictures = None
         tables = {}
         drafts: set[str] = set()  # languages built with gaps (only in draft runs)
         for tag in usable:
@@ -376,7 +375,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                 continue
             is_draft = tag in drafts
             if is_draft:
-                pictures_here, tree_assets = figures.publish(ms, draft_assets, project.cache), draft_assets
+                draft_pictures = draft_pictures or figures.publish(ms, draft_assets, project.cache)
+                pictures_here, tree_assets = draft_pictures, draft_assets
             else:
                 pictures_here, tree_assets = pictures, assets
             others = () if is_draft else tuple((o, project.output(ms.slug, o, "html").name,
@@ -384,8 +384,8 @@ def _build(project, slugs, langs, formats, draft, runner, report) -> None:
                                                for o in online if o != tag)
             ui_words = tuple(sorted(uis[tag].table.items()))
             # Decided from the inputs before anything is translated: a no-op translates nothing.
-            inputs = _inputs_digest(context, ms_json.setdefault(ms.slug, ms.to_json()), tag, table, ui_words,
-                                    outlet, others, pictures_here, base_url, is_draft)
+            inputs = _inputs_digest(context, parsed, tag, table, ui_words, outlet, others, pictures_here,
+                                    base_url, is_draft)
             if _up_to_date(project, ms.slug, tag, is_draft, formats, inputs, "inputs"):
                 report.unchanged += 1
                 continue
@@ -450,6 +450,23 @@ def site_base_url(project: Project) -> str:
     return url
 
 
+def code_digest(*sources) -> str:
+    """A digest of the project's own code (modules or .py paths) that a cached result depends on."""
+    h = hashlib.sha256()
+    for source in sources:
+        h.update(Path(getattr(source, "__file__", source)).read_bytes())
+    return h.hexdigest()
+
+
+def read_card(project: Project, slug: str, tag: str, draft: bool = False) -> dict:
+    """The build's record of one edition ({} when there is none or it is unreadable)."""
+    try:
+        card = json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return card if isinstance(card, dict) else {}
+
+
 def _listed(project: Project, slug: str, tag: str, draft: bool = False) -> bool:
     """Whether an edition is in the tree (dist/, or dist-drafts/ for `draft`): its page and
     its card exist."""
@@ -460,10 +477,7 @@ def _up_to_date(project: Project, slug: str, tag: str, draft: bool, formats: lis
                 kind: str = "built") -> bool:
     """Whether every format's card entry (`built`: the job's digest; `inputs`: the inputs'
     digest) is `digest` and its file exists."""
-    try:
-        known = json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8")).get(kind, {})
-    except (FileNotFoundError, ValueError):
-        return False
+    known = read_card(project, slug, tag, draft).get(kind, {})
     return all(known.get(f) == digest and project.output(slug, tag, f, draft).exists() for f in formats)
 
 
@@ -471,17 +485,11 @@ def _inputs_digest(context: str, ms_json: str, tag: str, table, ui_words, outlet
                    draft: bool) -> str:
     """Everything an edition is made from, before it is made: the parsed manuscript, the
     language's published translations and UI words, the links to other languages, the
-    images, the settings, the translating code (context covers styles, fonts, tools and
-    the renderers' code)."""
-    from . import inline, locale, translate
-
-    h = hashlib.sha256()
-    for module in (translate, inline, locale):
-        h.update(Path(module.__file__).read_bytes())
+    images, the settings (context covers styles, fonts, tools and the project's translating
+    and rendering code)."""
     data = [context, ms_json, tag, sorted(table.items()) if table is not None else None, ui_words, outlet,
             others, pictures, base_url, draft]
-    h.update(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    return h.hexdigest()
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 class _Progress:
@@ -514,15 +522,12 @@ def write_card(project: Project, ed, built: dict[str, str], inputs: dict[str, st
     """What the index says about one edition, and the digest each format was built from:
     the index lists what is in the tree, even editions this run could not rebuild (a broken
     catalog keeps the old ones)."""
-    path = project.card(ed.slug, ed.tag, ed.draft)
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        old = {}
+    old = read_card(project, ed.slug, ed.tag, ed.draft)
     card = {"slug": ed.slug, "tag": ed.tag, "title": ed.title, "author": ed.author,
             "date_iso": ed.date_iso, "date_text": ed.date_text, "draft": ed.draft,
             "built": {**old.get("built", {}), **built}, "inputs": {**old.get("inputs", {}), **(inputs or {})}}
-    write_if_changed(path, json.dumps(card, ensure_ascii=False, indent=1, sort_keys=True))
+    write_if_changed(project.card(ed.slug, ed.tag, ed.draft), json.dumps(card, ensure_ascii=False, indent=1,
+                                                                          sort_keys=True))
 
 
 def prune(project: Project, report: Report, images: set[str] | None = None) -> None:
@@ -541,7 +546,7 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
             report.say(f"removed {project.rel(link)} (a link)")
         for folder in sorted(p for p in tree.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "assets"):
             keep = {project.output(folder.name, tag, fmt, draft).name for tag in LANGUAGES
-                    for fmt in _built(project, folder.name, tag, draft)
+                    for fmt in read_card(project, folder.name, tag, draft).get("built", {})
                     if folder.name in slugs and not (draft and _listed(project, folder.name, tag))}
             for path in sorted(folder.iterdir()):
                 if path.name not in keep and (path.is_file() or path.is_symlink()):
@@ -559,14 +564,6 @@ def prune(project: Project, report: Report, images: set[str] | None = None) -> N
                 if path.name not in images:
                     path.unlink()
                     report.say(f"removed {project.rel(path)}")
-
-
-def _built(project: Project, slug: str, tag: str, draft: bool) -> list[str]:
-    """The formats an edition's card says were built (a build may have made only some)."""
-    try:
-        return list(json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8")).get("built", {}))
-    except (FileNotFoundError, ValueError, AttributeError):
-        return []
 
 
 def _move_old_cards(project: Project) -> None:
@@ -598,7 +595,7 @@ def write_index(project: Project, uis, outlet, draft: bool = False) -> None:
         cards = []
         for slug in slugs:
             if _listed(project, slug, tag, draft):
-                cards.append(json.loads(project.card(slug, tag, draft).read_text(encoding="utf-8")))
+                cards.append(read_card(project, slug, tag, draft))
         items = []
         for card in sorted(cards, key=lambda c: (c["date_iso"], c["slug"]), reverse=True):
             slug = card["slug"]

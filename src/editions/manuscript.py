@@ -38,7 +38,6 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PANDOC_READER = ("commonmark_x+sourcepos+smart+autolink_bare_uris-raw_attribute-bracketed_spans"
                  "-fenced_divs-emoji-tex_math_dollars-yaml_metadata_block-alerts-task_lists-implicit_figures")
 MAX_BYTES = 2 * 2**20  # an article is tens of kilobytes
-MODEL = 3  # bump when the article model changes what read() returns (cached parses are dropped)
 
 
 @dataclass(frozen=True)
