@@ -157,6 +157,7 @@ REFUSED = [
     ("Text[^1].\n\n[^1]: Note[^2].\n\n[^2]: Inner words.", 10, "inside a note"),
     ("Text[^1].\n\n[^1]: Note,\n    and more[^2].\n\n[^2]: Inner words.", 11, "inside a note"),
     ('![Cap.](images/x.jpg "A title"){alt="d"}', 8, "title"),
+    ('![Cap <b>x</b>.](images/x.jpg){alt="d"}', 8, "raw HTML"),  # a caption is checked like any text
     ("a </b> c", 8, "raw HTML"),
     ("| a | b |\n|---|---|\n| x | 1 |\n| y | 1 | 3 |", 11, "more cells than the header"),
     ("One[^a] two.\n\n[^a]: First.\n\n[^a]: Second.", 12, "defined twice"),

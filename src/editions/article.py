@@ -276,11 +276,7 @@ class Walker:
                 continue  # its blocks are walked as their own segments
             if t in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript"):
                 self.check_inlines(c)
-            elif t in ("Link", "Image"):
-                self.check_inlines(c[1])
-            elif t == "Quoted":
-                self.check_inlines(c[1])
-            elif t == "Span":
+            elif t in ("Link", "Image", "Quoted", "Span"):
                 self.check_inlines(c[1])
 
     def check_url(self, url: str, line: int | None) -> None:
@@ -307,8 +303,6 @@ class Walker:
                                   "or src-fa-AF=\"images/…\" (a language's own image)")
         if classes:
             self.refuse(line, "a figure takes no classes: remove the .class")
-        self.call_line = line
-        self.check_inlines(caption)
         alt = kv.get("alt", "").strip()
         if not alt:
             self.refuse(line, 'a figure needs a description for blind readers: '
