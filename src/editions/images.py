@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
@@ -139,35 +138,23 @@ def _find(folder: Path, src: str) -> Path:
 
 
 def _read(path: Path, src: str, refuse) -> bytes:
-    """The file's bytes, at most MAX_BYTES. Stat before opening: opening a FIFO waits forever and
-    opening a device can act on it; then read with a limit, as st_size can lie (/proc, growing files)."""
-    too_large = (f"{src} is larger than {MAX_BYTES // 2**20} MB: export it smaller "
-                 f"(about {MAX_WIDTH} pixels wide is enough for print)")
+    """The file's bytes, at most MAX_BYTES (reading.read_regular: a plain file, looked at
+    before it is opened, read with a limit, as st_size can lie)."""
+    from .reading import Refused, read_regular
+
     try:
-        before = os.stat(path)
-        if not stat.S_ISREG(before.st_mode):
-            what = ("a folder" if stat.S_ISDIR(before.st_mode) else "a named pipe" if
-                    stat.S_ISFIFO(before.st_mode) else "a device or socket")
-            raise refuse(f"{src} is {what}, not an image file: put the image file itself there")
-        if before.st_size > MAX_BYTES:
-            raise refuse(too_large)
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            after = os.fstat(fd)
-            if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
-                raise refuse(f"{src} was replaced while it was read: run the build again")
-            chunks, size = [], 0
-            while chunk := os.read(fd, 1 << 20):
-                size += len(chunk)
-                if size > MAX_BYTES:
-                    raise refuse(too_large)
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
+        return read_regular(path, MAX_BYTES, follow_links=True)  # locate() keeps links inside the folder
+    except Refused as exc:
+        if exc.kind == "too-large":
+            raise refuse(f"{src} is larger than {MAX_BYTES // 2**20} MB: export it smaller "
+                         f"(about {MAX_WIDTH} pixels wide is enough for print)") from None
+        if exc.kind == "replaced":
+            raise refuse(f"{src} was replaced while it was read: run the build again") from None
+        what = {"folder": "a folder", "pipe": "a named pipe"}.get(exc.kind, "a device or socket")
+        raise refuse(f"{src} is {what}, not an image file: put the image file itself there") from None
     except OSError as exc:
         raise refuse(f"{src} cannot be read ({exc.strerror}): check that the file exists and "
                      "that you may read it") from None
-    return b"".join(chunks)
 
 
 def _check_kind(data: bytes, kind: str, src: str, refuse) -> None:
