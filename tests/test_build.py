@@ -239,3 +239,25 @@ def test_a_build_of_some_formats_keeps_the_others(tiny):
     assert (dist / "tiny.fa-AF.epub").exists()  # a format-only build is not pruned away
     build(Project(tiny), formats=["html"])
     assert (dist / "tiny.fa-AF.epub").exists() and (dist / "tiny.fa-AF.html").exists()
+
+
+def test_an_unchanged_image_is_not_read_again(tiny, monkeypatch):
+    """Validating a photo means decoding it; a build repeats that only for a file that changed."""
+    from PIL import Image
+
+    from conftest import write_manuscript
+    from editions import images
+
+    photo = tiny / "manuscripts" / "images" / "p.jpg"
+    photo.parent.mkdir(parents=True)
+    Image.new("RGB", (64, 48), (10, 20, 30)).save(photo)
+    write_manuscript(tiny, "pic", '![A photo.](images/p.jpg){alt="A field"}\n\nText.')
+    build(Project(tiny), formats=["html"])
+    decoded = []
+    real = images._decode
+    monkeypatch.setattr(images, "_decode", lambda *a: decoded.append(1) or real(*a))
+    build(Project(tiny), formats=["html"])
+    assert decoded == []
+    Image.new("RGB", (64, 48), (200, 20, 30)).save(photo)  # another picture under the same name
+    build(Project(tiny), formats=["html"])
+    assert decoded

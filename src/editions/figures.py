@@ -3,8 +3,9 @@ needs to show them (src, size, srcset).
 
 Every image is validated and re-encoded without its metadata (images.py) before
 anything is published; an article with a bad image is refused as a whole. Variants are
-content-addressed (`<digest>-<width>.<ext>`), so they are made once: a small record of
-each in .cache/images/ lets later builds skip the decoding and encoding.
+content-addressed (`<digest>-<width>.<ext>`), so they are made once: small records in
+.cache/images/ let later builds skip the reading, decoding and encoding of an image whose
+file has not changed.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def publish(ms: Manuscript, assets: Path, cache: Path) -> dict[str, dict]:
     problems: list[EditionsError] = []
     for src, line in sources(ms):
         try:
-            picture = images.locate(ms.path, line, src)
+            picture = images.locate(ms.path, line, src, cache / "images" / "read")
             shown[src] = _shown(picture, assets / "images", cache / "images")
         except EditionsError as exc:
             problems.append(exc)
@@ -71,9 +72,8 @@ def _shown(picture: images.Picture, folder: Path, cache: Path) -> dict:
             write_if_changed(folder / v.name, v.data)
             made.append({"name": v.name, "width": v.width, "height": v.height, "mime": v.mime})
         atomic_write(record, json.dumps(made).encode(), durable=False)
-    fallback = [v for v in made if not v["name"].endswith(tuple(f".{f}" for f in WEB_FORMATS))] or made
-    largest = max(fallback, key=lambda v: v["width"])
     modern = [v for v in made if v["name"].endswith(tuple(f".{f}" for f in WEB_FORMATS))]
+    largest = max([v for v in made if v not in modern] or made, key=lambda v: v["width"])
     return {"src": f"../assets/images/{largest['name']}", "width": largest["width"],
             "height": largest["height"],
             "srcset": ", ".join(f"../assets/images/{v['name']} {v['width']}w" for v in modern),

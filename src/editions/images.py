@@ -10,6 +10,7 @@ camera serial number, names, a thumbnail of the uncropped photo) must not reach 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import unicodedata
@@ -57,8 +58,10 @@ class Variant:
     mime: str
 
 
-def locate(manuscript: Path, line: int | None, src: str) -> Picture:
-    """Validate the image `src` named at `manuscript:line` (src relative to the manuscript's folder)."""
+def locate(manuscript: Path, line: int | None, src: str, known: Path | None = None) -> Picture:
+    """Validate the image `src` named at `manuscript:line` (src relative to the manuscript's folder).
+    `known`: a folder of records of images already read and decoded, by file identity
+    (inode, size, modification time): an unchanged file is not read and decoded again."""
     def refuse(message: str) -> EditionsError:
         return EditionsError(manuscript, line, message)
 
@@ -80,13 +83,28 @@ def locate(manuscript: Path, line: int | None, src: str) -> Picture:
         where, name = os.path.split(src)
         raise refuse(f"{src} not found: put the file in {folder.name}/{where + '/' if where else ''} "
                      f"and name it {name} (capitals and spelling exactly as written)")
+    record = None
+    if known is not None:
+        info = os.stat(path)
+        identity = f"{path}|{info.st_dev}|{info.st_ino}|{info.st_size}|{info.st_mtime_ns}|{kind}"
+        record = known / f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}.json"
+        try:
+            digest, width, height = json.loads(record.read_text(encoding="utf-8"))
+            return Picture(src, path, digest, kind, width, height)
+        except (OSError, ValueError, TypeError):
+            pass
     data = _read(path, src, refuse)
     _check_kind(data, kind, src, refuse)
     if kind == "svg":
         _, width, height = _clean_svg(data, src, refuse)
     else:
         width, height = _decode(data, kind, src, refuse).size
-    return Picture(src, path, hashlib.sha256(data).hexdigest()[:16], kind, width, height)
+    picture = Picture(src, path, hashlib.sha256(data).hexdigest()[:16], kind, width, height)
+    if record is not None:
+        from .fsutil import atomic_write
+
+        atomic_write(record, json.dumps([picture.digest, width, height]).encode(), durable=False)
+    return picture
 
 
 def variants(picture: Picture) -> list[Variant]:
