@@ -5,7 +5,7 @@ import polib
 import pytest
 
 from conftest import translate_all as copy_msgids
-from editions import catalog
+from editions import catalog, check
 from editions.build import Project, Report, load_manuscripts, update
 from editions.errors import EditionsError
 from editions.locale import LANGUAGES
@@ -129,7 +129,7 @@ def test_unsafe_characters_are_never_published(tmp_path, msgstr, published):
                     f'msgid "Text"\nmsgstr "{msgstr}"\n', encoding="utf-8")
     problems: list = []
     try:
-        table = catalog.translations(catalog.load(path), path, problems)
+        table = check.translations(catalog.load(path), path, problems)
     except EditionsError:  # refused as a whole (an escape GNU tools read otherwise)
         table, problems = {}, ["refused"]
     assert ("Text" in table) is published and bool(problems) is not published
@@ -142,7 +142,7 @@ def test_unsafe_characters_are_never_published(tmp_path, msgstr, published):
 def test_interface_words_must_be_safe_format_strings(tmp_path, msgstr, ok):
     po = polib.POFile()
     po.append(polib.POEntry(msgid="%(size)s KB", msgstr=msgstr, flags=["python-format"]))
-    assert ("%(size)s KB" in catalog.translations(po, formatted=True)) is ok
+    assert ("%(size)s KB" in check.translations(po, formatted=True)) is ok
 
 
 def test_a_catalog_msgcat_refuses_stops_only_its_language(tiny, tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import write_manuscript
-from editions import catalog
+from editions import catalog, check
 from editions.build import Project, Report, load_manuscripts, update
 from editions.fsutil import project_lock
 from editions.locale import LANGUAGES
@@ -175,7 +175,7 @@ def test_a_fuzzy_entry_revived_from_obsolete_stays_fuzzy():
     po = catalog.merge(po, pot_of([PARAS[1]]), FA)                  # replaced → #~ fuzzy
     back = catalog.merge(po, pot_of([cat]), FA).find(cat)           # returns
     assert back.fuzzy and back.previous_msgid == dog
-    assert catalog.translations(catalog.merge(po, pot_of([cat]), FA)) == {}
+    assert check.translations(catalog.merge(po, pot_of([cat]), FA)) == {}
 
 
 def test_an_obsolete_twin_of_an_active_entry_is_not_written_twice():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from editions import check
 from editions.check import check_paths
 
 HEADER = ('msgid ""\nmsgstr ""\n"Language: {lang}\\n"\n"MIME-Version: 1.0\\n"\n'
@@ -164,7 +165,7 @@ def test_check_status_and_build_judge_a_catalog_alike(tmp_path):
     path = catalog(root / "translations", body)
     found = {(f.line, f"{f.code}: {f.message}") for f in check_paths([path]) if f.severity == "error"}
     problems = []
-    table = catalog_mod.translations(catalog_mod.load(path), path, problems)
+    table = check.translations(catalog_mod.load(path), path, problems)
     held = {(p.line, p.message.removesuffix(" (entry not published)")) for p in problems}
     assert found == held and len({line for line, _ in found}) == len(BROKEN)
     assert table == {"Fine.": "خوب."}

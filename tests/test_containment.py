@@ -12,7 +12,7 @@ import polib
 import pytest
 
 from conftest import translate_all, write_manuscript
-from editions import catalog
+from editions import catalog, check
 from editions.build import Project, build
 from editions.check import check_paths
 from editions.errors import EditionsError
@@ -58,7 +58,7 @@ def test_hostile_translations_are_errors_within_bounds(tmp_path, msgstr, code):
     done = check_in_subprocess(path)
     assert done.returncode == 0 and f"error: {code}:" in done.stdout, done.stdout[-500:] + done.stderr[-500:]
     problems: list = []
-    assert catalog.translations(catalog.load(path), path, problems) == {} and problems  # never published
+    assert check.translations(catalog.load(path), path, problems) == {} and problems  # never published
 
 
 def test_a_check_pattern_stays_linear_on_100_kb(tmp_path):

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import copy_project, write_manuscript
-from editions import catalog
+from editions import catalog, check
 from editions.build import Project, build
 from editions.check import check_paths, msgstr_line
 from editions.errors import EditionsError
@@ -142,6 +142,8 @@ def server():
 def test_weasyprint_fetches_only_the_editions_assets(tmp_path, server):
     from weasyprint import HTML
 
+    from editions.render import pdf as renderer
+
     allowed = tmp_path / "assets"
     allowed.mkdir()
     (allowed / "ok.css").write_text("p { color: green }")
@@ -159,7 +161,7 @@ def test_weasyprint_fetches_only_the_editions_assets(tmp_path, server):
       </head><body><p>x</p><img src="{server}/img.png"><img src="file:///etc/passwd">
       <object data="{server}/obj"></object><embed src="{server}/embed"></body></html>"""
     seen = []
-    fetcher = assets.fetcher([allowed])
+    fetcher = renderer.fetcher([allowed])
     original = fetcher.fetch
 
     def spy(url, headers=None):
@@ -234,7 +236,7 @@ def test_crlf_catalog_is_read_correctly(tiny):
         e.msgstr = "ترجمه"
     po.save(str(path))
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    assert set(catalog.translations(catalog.load(path)).values()) == {"ترجمه"}
+    assert set(check.translations(catalog.load(path)).values()) == {"ترجمه"}
 
 
 def test_a_huge_catalog_is_refused_quickly(tmp_path):
@@ -301,7 +303,7 @@ def test_any_text_through_a_catalog_becomes_an_inert_edition(small_manuscript, t
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(po.__unicode__(), encoding="utf-8")
     try:
-        table = catalog.translations(catalog.load(path, tmp_path / "valid"))
+        table = check.translations(catalog.load(path, tmp_path / "valid"))
     except EditionsError:
         return  # refused with a file and line: fine
     body = html.pandoc_html(edition(ms, "fa-AF", table, draft=True))
@@ -475,5 +477,5 @@ def test_nfc_is_applied_alike_and_keeps_letters_that_must_stay_distinct(tiny):
     for e in po:  # the translator's file carries the decomposed form: it still matches
         e.msgstr = "ترجمه " + decomposed + " می\u200cشود"
     po.save(str(path))
-    table = catalog.translations(catalog.load(path))
+    table = check.translations(catalog.load(path))
     assert table[body] == "ترجمه \u0622ب می\u200cشود"

@@ -98,7 +98,10 @@ def test_parallel_build_matches_a_serial_one(tmp_path):
 def test_pdfs_taken_back_from_the_queue_match_a_serial_build(tmp_path, monkeypatch):
     """When this process has nothing left to do and PDFs are still queued (an archive), it
     renders some itself: the files are the same, byte for byte, as a serial build's."""
+    import os
+
     from editions import executor
+    from editions.render.edition import CPU
 
     def project(dest: Path) -> Path:
         root = copy_project(dest)
@@ -115,11 +118,12 @@ def test_pdfs_taken_back_from_the_queue_match_a_serial_build(tmp_path, monkeypat
     taken = []
     caught = executor._caught
 
-    def here(render, *args):  # what this process renders itself; PDFs are render_page's
-        if render.__name__ == "render_page":
-            taken.append(args[1])
+    def here(render, *args):  # what this process renders itself: a worker's task taken back
+        if getattr(render, "where", None) == CPU and os.getpid() == parent:
+            taken.append(render.fmt)
         return caught(render, *args)
 
+    parent = os.getpid()
     monkeypatch.setattr(executor, "STEAL_FROM", 1)
     monkeypatch.setattr(executor, "_caught", here)
     assert build(Project(b), runner=Local(2), formats=["html", "pdf"]).built == 6

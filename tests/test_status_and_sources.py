@@ -71,7 +71,7 @@ def test_a_dari_manuscript_gets_an_english_catalog_and_edition(tiny):
         e.msgstr = english[e.msgid]
     en.save(str(project.po("dari-source", "en")))
     assert cli(tiny, "check", str(project.po("dari-source", "en"))).returncode == 0
-    build(project, ["dari-source"], formats=["html"])
+    build(project, slugs=["dari-source"], formats=["html"])
     dist = tiny / "dist" / "dari-source"
     page = tinyhtml5.parse((dist / "dari-source.en.html").read_text())
     assert (page.get("lang"), page.get("dir")) == ("en", "ltr")

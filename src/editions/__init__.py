@@ -1,3 +1,3 @@
 """Sangar editions: manuscripts → catalogs → HTML, EPUB and PDF editions."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -451,35 +450,6 @@ def _key(e: polib.POEntry) -> tuple:
     return (e.msgctxt, e.msgid, e.msgid_plural, e.msgstr, tuple(sorted(e.msgstr_plural.items())), e.obsolete,
             tuple(e.flags), e.comment, e.tcomment, tuple(e.occurrences), e.previous_msgctxt,
             e.previous_msgid, e.previous_msgid_plural)
-
-
-def translations(po: polib.POFile, path: Path | None = None, problems: list | None = None,
-                 formatted: bool = False) -> dict[str, str]:
-    """msgid → msgstr (NFC) for entries a reader may see: translated, not fuzzy, not
-    obsolete, and without an error of `check`'s validator (check.entry_errors: bidi and
-    control characters, placeholders, links, notes, emphasis, numbers, markup, letters of
-    the wrong script…). Each held-back entry is reported in `problems` at its msgstr line
-    with check's own words. `formatted`: the msgstrs are %-formats (the UI words; also
-    recognised, as check does, by the catalog's name and by python-format flags)."""
-    from .check import BY_GETTEXT, entry_errors, msgstr_line
-    from .check import formatted as flagged
-
-    lang = BY_GETTEXT.get(po.metadata.get("Language", ""))
-    lines: list[str] | None = None
-    table = {}
-    for e in po:
-        if not e.msgstr or e.fuzzy or e.obsolete:
-            continue
-        errors = entry_errors(e, lang, formatted or flagged(e, path))
-        if errors:
-            if problems is not None:  # linenum is None for a catalog merged in memory
-                if lines is None and path is not None and getattr(e, "linenum", None):
-                    lines = Path(path).read_text(encoding="utf-8").split("\n")
-                line = msgstr_line(lines or [], getattr(e, "linenum", None)) if lines else None
-                problems += [EditionsError(path, line, f"{err} (entry not published)") for err in errors]
-            continue
-        table[unicodedata.normalize("NFC", e.msgid)] = unicodedata.normalize("NFC", e.msgstr)
-    return table
 
 
 _NAMED = re.compile(r"%\([A-Za-z_]\w*\)[sd]")

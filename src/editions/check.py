@@ -171,6 +171,9 @@ def formatted(e: polib.POEntry, path: Path | None) -> bool:
     return "python-format" in e.flags or (path is not None and path.stem == "messages")
 
 
+_flagged = formatted  # (translations() has a parameter of that name)
+
+
 def msgstr_line(lines: list[str], linenum: int | None) -> int | None:
     """The line of an entry's msgstr (where a translator acts), from the line polib gives
     (the entry's first comment)."""
@@ -352,3 +355,29 @@ def _calls(text: str) -> str:
 def _numbers(text: str) -> list[str]:
     plain = URL.sub("", PLACEHOLDER.sub("", text)).translate(DIGITS)
     return [re.sub(r"[.,٫٬]", "", n) for n in NUMBER.findall(plain)]
+
+
+def translations(po: polib.POFile, path: Path | None = None, problems: list | None = None,
+                 formatted: bool = False) -> dict[str, str]:
+    """msgid → msgstr (NFC) for entries a reader may see: translated, not fuzzy, not
+    obsolete, and without an error of `check`'s validator (check.entry_errors: bidi and
+    control characters, placeholders, links, notes, emphasis, numbers, markup, letters of
+    the wrong script…). Each held-back entry is reported in `problems` at its msgstr line
+    with check's own words. `formatted`: the msgstrs are %-formats (the UI words; also
+    recognised, as check does, by the catalog's name and by python-format flags)."""
+    lang = BY_GETTEXT.get(po.metadata.get("Language", ""))
+    lines: list[str] | None = None
+    table = {}
+    for e in po:
+        if not e.msgstr or e.fuzzy or e.obsolete:
+            continue
+        errors = entry_errors(e, lang, formatted or _flagged(e, path))
+        if errors:
+            if problems is not None:  # linenum is None for a catalog merged in memory
+                if lines is None and path is not None and getattr(e, "linenum", None):
+                    lines = Path(path).read_text(encoding="utf-8").split("\n")
+                line = msgstr_line(lines or [], getattr(e, "linenum", None)) if lines else None
+                problems += [EditionsError(path, line, f"{err} (entry not published)") for err in errors]
+            continue
+        table[unicodedata.normalize("NFC", e.msgid)] = unicodedata.normalize("NFC", e.msgstr)
+    return table

@@ -275,11 +275,15 @@ def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
     from . import serve
     from .fsutil import project_lock
 
+    from .executor import Local
+
+    runner = None  # one for the server's lifetime, its workers forked before any thread starts
+
     def rebuild() -> None:  # in this (the main) thread, so that Ctrl-C stops a build as it stops `build`
         report = b.Report()
         reports[:] = [report]
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            b.build(project, draft=draft, report=report)
+            b.build(project, draft=draft, report=report, runner=runner)
         reports.clear()  # done: Ctrl-C from now on interrupts no build
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
@@ -291,6 +295,7 @@ def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
         httpd = serve.server(tree, port, state)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    runner = Local(None, str(project.root))
     try:
         rebuild()
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -302,6 +307,7 @@ def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
             httpd.shutdown()
     finally:
         httpd.server_close()
+        runner.close()
     return 0
 
 
@@ -312,10 +318,11 @@ def _run(b, project, command: str, args, runner=None, reports: list | None = Non
         report = b.Report()
         if reports is not None:
             reports.append(report)
-        return b.build(project, getattr(args, "slugs", None), getattr(args, "lang", None),
-                       getattr(args, "format", None), getattr(args, "draft", False),
-                       getattr(args, "jobs", None), getattr(args, "executor", "local"),
-                       getattr(args, "scheduler", None), runner, report)
+        options = b.Options.of(slugs=getattr(args, "slugs", None), langs=getattr(args, "lang", None),
+                               formats=getattr(args, "format", None), draft=getattr(args, "draft", False),
+                               jobs=getattr(args, "jobs", None), executor=getattr(args, "executor", "local"),
+                               scheduler=getattr(args, "scheduler", None))
+        return b.build(project, options, runner=runner, report=report)
     report = b.Report()
     if command == "rename":
         from .rename import rename

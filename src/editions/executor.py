@@ -6,46 +6,54 @@ import contextlib
 import os
 import queue
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:
     from .render.edition import Job
 
 
-# PDFs still waiting for a worker when this process has nothing else left to do: from this
-# many on, it imports WeasyPrint itself (0.25 s) and takes them, the last queued first.
+# Worker tasks still queued when this process has nothing else left to do: from this many
+# on, it warms up their renderer itself (a quarter second) and takes them, the last queued first.
 STEAL_FROM = 4
 
 
 class Local:
     """Local rendering. With one worker, everything runs here in order. With N workers, a
-    pool of N-1 processes renders PDFs — started at once, so each WeasyPrint import
-    overlaps our parsing and catalog work, and terminated mid-import when there turns out
-    to be nothing to render — while this process writes the HTML pages and runs pandoc for
-    the EPUBs in threads (pandoc is a process of its own, so those threads mostly wait).
-    When those are done and PDFs are still queued (an archive), this process renders PDFs
-    too, taking them back from the queue."""
+    pool of N-1 processes takes the CPU-bound tasks — started at once, so each worker's
+    warm-up (the renderer's imports) overlaps our reading and planning, and terminated
+    mid-import when there turns out to be nothing to render — while this process runs the
+    cheap tasks itself and those that wait on a subprocess in threads. When those are done
+    and worker tasks are still queued (an archive), this process takes them back too.
+    The executor knows tasks by where they run (render.edition.HERE, WAITS, CPU), never
+    by format."""
 
     def __init__(self, workers: int | None, root: str | None = None):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.window = 4 * self.workers  # editions in flight at once
+        self.pool = None
+        self.root = root
+        if self.workers > 1:
+            self._start()
+
+    def _start(self) -> None:
+        """Start the worker processes. Forked while this process has one thread (quick: they
+        inherit what is imported); once threads exist (a preview server), from a fork
+        server, since a fork then may copy a lock some thread holds."""
         import multiprocessing
+        import threading
         from concurrent.futures import ProcessPoolExecutor
 
-        self.workers = max(1, workers or os.cpu_count() or 1)
-        self.pool = None
-        self.children: list = []
-        self.used = False
-        if self.workers > 1:
-            before = set(multiprocessing.active_children())
-            self.pool = ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_warm, initargs=(root, os.getpid()))
-            # Start every worker now; these futures finish once the workers have imported WeasyPrint.
-            self.ready = [self.pool.submit(int) for _ in range(self.workers - 1)]
-            self.children = [p for p in multiprocessing.active_children() if p not in before]
+        alone = threading.active_count() == 1
+        self.pool = ProcessPoolExecutor(self.workers - 1,
+                                        mp_context=multiprocessing.get_context("fork" if alone else "forkserver"),
+                                        initializer=_warm, initargs=(self.root, os.getpid() if alone else None))
+        # Start every worker now; these futures finish once the workers are warm.
+        self.ready = [self.pool.submit(int) for _ in range(self.workers - 1)]
 
-    def run(self, jobs: list[Job], done: Callable[[Job, dict | BaseException], None]) -> None:
-        if not jobs:
-            return
-        self.used = True
+    def run(self, jobs: Iterable[Job], done: Callable[[Job, dict | BaseException], None]) -> None:
+        """Render `jobs` (taken as they are needed: at most `window` editions are in flight,
+        so memory stays flat however many there are) and hand each edition's files, by
+        format, to `done` in this thread — or the exception that stopped it."""
         if self.pool is None:
             for job in jobs:
                 done(job, _safely(job))
@@ -54,57 +62,80 @@ class Local:
         from concurrent.futures import wait as futures_wait
         from concurrent.futures.process import BrokenProcessPool
 
-        from .render.edition import pdf_base, prepare
-        from .render.pdf import render_page
+        from .render.edition import CPU, HERE, tasks
+
+        if getattr(self.pool, "_broken", False):  # a worker died in an earlier run (a long-lived runner)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self._start()
 
         results: queue.Queue = queue.Queue()
         pending: dict[int, tuple[Job, dict, set]] = {}
+        jobs = iter(jobs)
+        waiting: list = []   # tasks for threads, until the workers are warm
+        running: deque = deque()
+        queued: list = []    # (i, future, task) of worker tasks
+        warm = stealing = False
 
         def finish(i: int, fmt: str, data) -> None:
             results.put((i, fmt, data))
 
-        epubs: list = []
-        pdfs: list = []  # (i, future, render_page's arguments)
-        # Interrupted (Ctrl-C), no more EPUBs start; the with waits for the running ones.
-        with ThreadPoolExecutor(max(1, self.workers // 2)) as threads, _cancelling(threads):
-            for i, job in enumerate(jobs):
-                try:
-                    page, epub_body = prepare(job)
-                except Exception as exc:  # noqa: BLE001 - reported for this edition only
-                    done(job, exc)
-                    continue
-                pending[i] = (job, {}, set(job.formats))
-                if "html" in job.formats:
-                    finish(i, "html", page.encode("utf-8"))
-                if "pdf" in job.formats:  # a worker that dies fails its future (BrokenProcessPool)
-                    args = (page, pdf_base(job), job.assets, job.root)
+        def start(i: int, job: Job) -> None:
+            try:
+                todo = tasks(job)
+            except Exception as exc:  # noqa: BLE001 - reported for this edition only
+                done(job, exc)
+                return
+            pending[i] = (job, {}, {t.fmt for t in todo})
+            for task in todo:
+                if task.where == HERE:
+                    finish(i, task.fmt, _caught(task))
+                elif task.where == CPU:  # a worker that dies fails its future (BrokenProcessPool)
                     try:
-                        future = self.pool.submit(render_page, *args)
+                        future = self.pool.submit(_in_worker, task)
                     except BrokenProcessPool as exc:  # …and, once it is gone, every later submit
-                        finish(i, "pdf", exc)
-                    else:  # (a PDF taken back from the queue is finished by this process)
+                        finish(i, task.fmt, exc)
+                    else:  # (a task taken back from the queue is finished by this process)
                         future.add_done_callback(
-                            lambda f, i=i: f.cancelled() or finish(i, "pdf", f.exception() or f.result()))
-                        pdfs.append((i, future, args))
-                if "epub" in job.formats:
-                    epubs.append((job, epub_body, i))
-                _drain(results, pending, done, block=False)
-            # pandoc for the EPUBs waits until the PDF workers are warm: on a small machine it
-            # would otherwise slow their WeasyPrint import, which every PDF waits for.
-            futures_wait(self.ready)
-            running = deque(threads.submit(_epub, job, epub_body, i, finish) for job, epub_body, i in epubs)
-            stealing = False
-            while pending:
+                            lambda f, i=i, fmt=task.fmt: f.cancelled() or finish(i, fmt, f.exception() or f.result()))
+                        queued.append((i, future, task))
+                else:
+                    waiting.append((i, task))
+
+        # Interrupted (Ctrl-C), no more tasks start; the with waits for the running ones.
+        with ThreadPoolExecutor(max(1, self.workers // 2)) as threads, _cancelling(threads):
+            count = 0
+            more = True
+            while True:
+                while more and len(pending) < self.window:
+                    job = next(jobs, None)
+                    if job is None:
+                        more = False
+                        break
+                    start(count, job)
+                    count += 1
+                    _drain(results, pending, done, block=False)
+                if not warm and (waiting or not more):
+                    # Subprocesses wait until the workers are warm: on a small machine they
+                    # would otherwise slow the workers' warm-up, which every worker task waits for.
+                    futures_wait(self.ready)
+                    warm = True
+                if warm:
+                    running.extend(threads.submit(_threaded, task, i, finish) for i, task in waiting)
+                    waiting.clear()
+                if not pending:
+                    if not more:
+                        return
+                    continue
                 while running and running[0].done():
                     running.popleft()
-                if not running:  # nothing left here but waiting: take PDFs back if enough wait
-                    pdfs = [p for p in pdfs if not p[1].done()]  # (finished pages are let go)
-                    queued = [(i, f, args) for i, f, args in pdfs if not f.running()]
-                    taken = next(((i, args) for i, f, args in reversed(queued) if f.cancel()), None) \
-                        if stealing or len(queued) >= STEAL_FROM else None
+                if not running:  # nothing left here but waiting: take worker tasks back if enough wait
+                    queued[:] = [q for q in queued if not q[1].done()]  # (finished ones are let go)
+                    idle = [(i, f, task) for i, f, task in queued if not f.running()]
+                    taken = next(((i, task) for i, f, task in reversed(idle) if f.cancel()), None) \
+                        if stealing or len(idle) >= STEAL_FROM else None
                     if taken is not None:
                         stealing = True
-                        finish(taken[0], "pdf", _caught(render_page, *taken[1]))
+                        finish(taken[0], taken[1].fmt, _caught(taken[1]))
                         _drain(results, pending, done, block=False)
                         continue
                 _drain(results, pending, done, block=True)
@@ -113,10 +144,7 @@ class Local:
         if self.pool is None:
             return
         pool, self.pool = self.pool, None
-        if not self.used:  # nothing to render: stop the workers mid-import, do not wait for them
-            for child in self.children:
-                child.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # (unused, a worker ends once warm: its import is not cut)
 
 
 @contextlib.contextmanager
@@ -139,7 +167,7 @@ def _warm(root: str | None, parent: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(parent or os.getppid())
     try:
-        from .render.pdf import warm
+        from .render.edition import warm
 
         warm(root)
     except Exception:  # noqa: BLE001
@@ -170,10 +198,12 @@ def _caught(render, *args):
         return exc
 
 
-def _epub(job: "Job", epub_body: str, i: int, finish) -> None:
-    from .render.edition import render_epub
+def _in_worker(task):
+    return _caught(task)
 
-    finish(i, "epub", _caught(render_epub, job, epub_body))
+
+def _threaded(task, i: int, finish) -> None:
+    finish(i, task.fmt, _caught(task))
 
 
 def _drain(results: queue.Queue, pending: dict, done, block: bool) -> None:
@@ -203,9 +233,10 @@ class Dask:
         self.client = client or Client(scheduler)
         self.own = client is None
 
-    def run(self, jobs: list[Job], done) -> None:
+    def run(self, jobs: Iterable[Job], done) -> None:
         from distributed import as_completed
 
+        jobs = list(jobs)
         futures = self.client.map(_safely, jobs, pure=False)
         by_key = dict(zip((f.key for f in futures), jobs))
         for future in as_completed(futures):

@@ -136,12 +136,20 @@ def _watch(root: Path, rebuild, state: State, stop: threading.Event, interval: f
         now = sources_stamp(root)
         if now != seen:
             time.sleep(interval)  # let an editor finish saving
+            before = sources_stamp(root)
             try:
                 rebuild()
             except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
                 print(f"make-editions: rebuild failed: {exc}", flush=True)
                 continue
             finally:
-                # The build itself rewrites catalogs and templates: what it wrote is not an edit.
-                seen = sources_stamp(root)
+                # The build itself rewrites catalogs and templates: what it wrote is not an
+                # edit. A manuscript or style saved while it ran is: it is built next.
+                after = sources_stamp(root)
+                seen = after if _edited(before) == _edited(after) else before
             state.bump()
+
+
+def _edited(stamp: tuple) -> tuple:
+    """The part of a sources stamp that only people write (the build writes translations/)."""
+    return tuple(entry for entry in stamp if "/translations/" not in entry[0])

@@ -6,7 +6,8 @@ import json
 from dataclasses import asdict, dataclass
 
 from . import messages
-from .catalog import load, orphan_message, orphans, translations
+from .catalog import load, orphan_message, orphans
+from .check import translations
 from .errors import EditionsError
 from .locale import LANGUAGES
 from .manuscript import front_matter

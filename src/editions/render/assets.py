@@ -1,12 +1,10 @@
 """The editions' shared assets in dist/assets: stylesheet, fonts (subset where configured),
-the fonts' licence. Also the only door through which WeasyPrint may read files."""
+the fonts' licence. (WeasyPrint reads them through render.pdf.fetcher.)"""
 from __future__ import annotations
 
 import json
-import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from ..errors import EditionsError
 from ..fsutil import atomic_write, read_toml, write_if_changed
@@ -134,26 +132,3 @@ def subset(src: Path, codepoints: set[int]) -> bytes:
     if face is None:
         raise EditionsError(src, None, "HarfBuzz could not subset this font")
     return face.blob.data
-
-
-def fetcher(allowed: list[Path]):
-    """A WeasyPrint URL fetcher that reads only files under `allowed` (resolved, so no
-    `..`, encoded dots or symlinks lead out) and refuses every other URL."""
-    from .pdf import weasyprint
-
-    weasyprint()  # imported the quick way first
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    roots = [p.resolve() for p in allowed]
-
-    class ProjectOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            parts = urlsplit(url)
-            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-                path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(r) for r in roots) and path.is_file():
-                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
-            raise ValueError(f"refused to fetch {url}: only the edition's own assets may be read")
-
-    return ProjectOnly()

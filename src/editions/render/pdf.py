@@ -3,70 +3,30 @@ worker process imports this module alone (not the catalog or manuscript code).""
 from __future__ import annotations
 
 import os
-import re
-import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from ..fsutil import atomic_write
-from .assets import fallback_patterns, fetcher, fonts
+from .assets import ASSETS, MANIFEST, fallback_patterns, fonts
 
-_SIZED = re.compile(r"(\w+)\[(\d+)\]")
 _LOCK = threading.RLock()  # the imports and font setups below change process-wide state
+_CONFIGS: dict = {}  # fontconfig setup -> (house faces' digest, FontConfiguration), latest last
+_KEPT = 4
 
 
 def weasyprint():
-    """Import WeasyPrint without two costs measured in its 70.0 release (0.15 + ~0.1
-    CPU-seconds of a three-PDF build, see benchmarks/README.md):
-
-    - cffi looks each of its libraries up under six names, running `ldconfig -p`, `gcc`
-      and `ld` through ctypes.util.find_library for every miss. While it imports, a miss
-      is reported at once instead; the sonames (`libpango-1.0.so.0`, …) load directly.
-      Should a library then be missing (HarfBuzz's subsetter is optional to WeasyPrint),
-      the import is done again the usual way.
-    - Every font subset asks cffi for a `hb_codepoint_t[N]` with a new N, and cffi parses
-      each new type with pycparser (~8 ms). The same array, typed `hb_codepoint_t[]` with
-      the same list of items, is parsed once.
-    """
+    """WeasyPrint, imported once per process: with the speed-ups of speedups.py where the
+    installed versions are the measured ones, and with pdftags' tagging."""
     with _LOCK:
         return _weasyprint()
 
 
 @lru_cache(maxsize=1)
 def _weasyprint():
-    import contextlib
-    import ctypes.util
-    import io
+    from . import pdftags, speedups
 
-    usual = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints a banner on a miss
-            import weasyprint as module
-            from weasyprint.text import ffi as libraries
-        quick = libraries.harfbuzz_subset is not None
-    except OSError:
-        quick = False
-    finally:
-        ctypes.util.find_library = usual
-    if not quick:
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-        import weasyprint as module
-    from weasyprint.text.ffi import ffi
-
-    new = ffi.new
-
-    def new_array(cdecl, init=None):
-        if isinstance(init, (list, tuple)) and isinstance(cdecl, str) and cdecl.endswith("]") \
-                and (sized := _SIZED.fullmatch(cdecl)) and len(init) == int(sized[2]):
-            cdecl = f"{sized[1]}[]"
-        return new(cdecl, init)
-
-    ffi.new = new_array
-    from . import pdftags
-
+    module = speedups.load()
     pdftags.install(module)
     return module
 
@@ -76,20 +36,51 @@ def warm(root: str | None = None) -> None:
     is still busy."""
     if root is None:
         weasyprint()
-    else:
-        font_config(root)
+        return
+    setup = _setup(root)
+    with _LOCK:
+        if setup not in _CONFIGS:  # no page has used it: the first page's faces are its own
+            _CONFIGS[setup] = (None, _new_config(setup))
 
 
-def font_config(root: str | None):
+def font_config(root: str | None, assets: str | None = None):
     """WeasyPrint's font configuration for the project at `root`, on the fontconfig setup
-    of fontconfig_file() (as it is now: a changed fonts.toml gives a new one)."""
-    setup = str(fontconfig_file(Path(root))) if root else None
-    with _LOCK:  # one configuration per setup, also when threads ask at once
-        return _font_config(setup)
+    of fontconfig_file() (as it is now: a changed fonts.toml gives a new one), for the
+    house faces as shipped in `assets` (default: `root`'s dist/assets). WeasyPrint loads
+    each @font-face rule once per configuration: a face whose file was replaced (its
+    fonts/manifest.json entry changes) or whose rule changed (fonts.css) gets a new one."""
+    setup = _setup(root)
+    faces = _faces(Path(assets) if assets else Path(root) / "dist" / ASSETS if root else None)
+    with _LOCK:  # one configuration per setup and faces, also when threads ask at once
+        known = _CONFIGS.pop(setup, None)
+        if known is None or known[0] not in (None, faces):
+            known = (faces, _new_config(setup))
+        _CONFIGS[setup] = (faces, known[1])
+        while len(_CONFIGS) > _KEPT:
+            del _CONFIGS[next(iter(_CONFIGS))]
+        return known[1]
 
 
-@lru_cache(maxsize=4)
-def _font_config(setup: str | None):
+def _setup(root: str | None) -> str | None:
+    return str(fontconfig_file(Path(root))) if root else None
+
+
+def _faces(assets: Path | None) -> str:
+    """A digest of the house faces as shipped in `assets`: fonts/manifest.json (each font
+    file's source size and time and its cut, see assets.build) and fonts.css (their rules)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in (assets / "fonts" / MANIFEST, assets / "fonts.css") if assets else ():
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            pass
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _new_config(setup: str | None):
     before = os.environ.get("FONTCONFIG_FILE")
     if setup is not None:
         os.environ["FONTCONFIG_FILE"] = setup
@@ -141,7 +132,32 @@ def fontconfig_file(root: Path) -> Path | None:
 
 def render_page(page: str, base: str, assets: str, root: str | None = None) -> bytes:
     """A worker's task: one edition's HTML page as PDF, with this process's fonts."""
-    return render(page, Path(base), [Path(assets)], font_config(root))
+    return render(page, Path(base), [Path(assets)], font_config(root, assets))
+
+
+def fetcher(allowed: list[Path]):
+    """A WeasyPrint URL fetcher that reads only files under `allowed` (resolved, so no
+    `..`, encoded dots or symlinks lead out) and refuses every other URL: the only door
+    through which WeasyPrint may read files."""
+    import mimetypes
+    from urllib.parse import unquote, urlsplit
+
+    weasyprint()  # imported the quick way first
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [p.resolve() for p in allowed]
+
+    class ProjectOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path)).resolve()
+                if any(path.is_relative_to(r) for r in roots) and path.is_file():
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+            raise ValueError(f"refused to fetch {url}: only the edition's own assets may be read")
+
+    return ProjectOnly()
 
 
 # Every edition is one file for readers and archives alike: PDF/A-2a (fonts embedded, sRGB

@@ -1,0 +1,234 @@
+"""The build's first step: what the project holds now, as digests, read `stat` first.
+
+A manuscript is parsed (pandoc) only when its bytes, its images or the reading code
+changed; a catalog is merged only when its template or its file changed; what a catalog
+publishes (complete or not, the entries held back) is kept in the state with the digests
+it was found for. So a build that finds nothing changed reads no manuscript and no
+catalog, and its cost does not grow with the archive's text."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import EditionsError
+from .locale import LANGUAGES
+from .project import Project, slugs_of
+from .state import Files, State, key
+
+UI = "messages"  # the interface's catalogs (messages.DOMAIN, without importing polib)
+
+
+@dataclass
+class Inputs:
+    project: Project
+    state: State
+    files: Files
+    slugs: list[str]        # the articles this run builds
+    every: list[str]        # every article of the project
+    code: str               # the project's own code
+    context: str            # styles, templates, fonts, tools, code: what every edition depends on
+    base_url: str
+    articles: dict = field(default_factory=dict)    # slug → key of its manuscript and images (readable ones)
+    manuscripts: dict = field(default_factory=dict)  # slug → Manuscript, parsed or loaded this run
+    published: dict = field(default_factory=dict)   # (name, tag) → update.Published, read this run
+
+    def manuscript(self, slug: str):
+        """The parsed manuscript (from the parse cache when its bytes are unchanged)."""
+        if slug not in self.manuscripts:
+            self.manuscripts[slug] = _parse(self.project, slug, self.code)
+        return self.manuscripts[slug]
+
+    def table(self, name: str, tag: str) -> dict:
+        """What a catalog publishes: msgid → msgstr."""
+        if (name, tag) not in self.published:
+            from . import catalog, update
+
+            path = self.project.po(name, tag)
+            self.published[(name, tag)] = update.published(catalog.load(path, self.project.cache / "valid"),
+                                                           path, name)
+        return self.published[(name, tag)].table
+
+    def po(self, name: str, tag: str) -> str | None:
+        return self.files.digest(self.project.rel(self.project.po(name, tag)))
+
+    def catalog(self, name: str, tag: str) -> dict | None:
+        """The summary of a catalog (see `_summary`), or None when it could not be read."""
+        record = self.state.catalogs.get(f"{name}|{tag}")
+        return record["summary"] if record and record.get("po") == self.po(name, tag) else None
+
+
+def read(project: Project, wanted, state: State, report, changed=lambda: None) -> Inputs:
+    """Digests of every input; manuscripts parsed and catalogs merged where they changed.
+    `changed()` is called once, as soon as anything is found changed (the caller starts its
+    renderers then, so that their warm-up overlaps this work)."""
+    files = Files(project.root, state.files)
+    every = slugs_of(project, None)
+    slugs = slugs_of(project, list(wanted) if wanted else None)
+    code = _code(files)
+    inputs = Inputs(project, state, files, slugs, every, code, _context(project, files, code),
+                    site_base_url(project))
+    told = []
+
+    def tell() -> None:
+        if not told:
+            told.append(True)
+            changed()
+
+    for slug in slugs:
+        try:
+            _article(inputs, slug, report, tell)
+        except EditionsError as exc:
+            report.error(exc)
+            tell()
+    _catalogs(inputs, report, tell)
+    return inputs
+
+
+def _article(inputs: Inputs, slug: str, report, tell) -> None:
+    """The article's key; parsed and its template written when it changed."""
+    project, files, state = inputs.project, inputs.files, inputs.state
+    rel = project.rel(project.manuscripts / f"{slug}.md")
+    record = state.articles.get(slug, {})
+    art_key = _article_key(files, rel, record.get("images", []), inputs.code)
+    pot = project.rel(project.pot(slug))
+    if record.get("key") == art_key and record.get("pot") == files.digest(pot) and record.get("pot"):
+        inputs.articles[slug] = art_key
+        return
+    tell()
+    from . import figures, update
+
+    ms = inputs.manuscript(slug)
+    found = sorted({project.rel((ms.path.parent / src)) for src, _ in figures.sources(ms)})
+    art_key = _article_key(files, rel, found, inputs.code)
+    update.template(project, ms, report)
+    files.forget(pot)
+    state.articles[slug] = {"key": art_key, "lang": ms.lang, "images": found, "pot": files.digest(pot),
+                            "segments": len(ms.segments), "shown": record.get("shown")}
+    inputs.articles[slug] = art_key
+
+
+def _article_key(files: Files, rel: str, images: list[str], code: str) -> str:
+    return key(files.digest(rel), [(i, files.digest(i)) for i in images], code)
+
+
+def _catalogs(inputs: Inputs, report, tell) -> None:
+    """Merge the catalogs whose template or file changed, and sum up what each publishes."""
+    project, state = inputs.project, inputs.state
+    templates = key(sorted((p, inputs.files.digest(p)) for p in _templates(project)), inputs.code)
+    wanted = []  # (name, tag, source key)
+    for tag in LANGUAGES:
+        if tag != "en":
+            wanted.append((UI, tag, templates))
+    for slug in inputs.slugs:
+        if slug in inputs.articles:
+            lang = state.articles[slug]["lang"]
+            wanted += [(slug, tag, inputs.articles[slug]) for tag in LANGUAGES if tag != lang]
+    stale = []
+    for name, tag, source in wanted:
+        record = state.catalogs.get(f"{name}|{tag}", {})
+        if record.get("source") != source or record.get("po") != inputs.po(name, tag) or record.get("po") is None:
+            stale.append((name, tag, source))
+    if not stale:
+        return
+    tell()
+    from . import update
+
+    pots = {}
+    for name, _, _ in stale:
+        if name not in pots:
+            pots[name] = (update.ui_template(project, report) if name == UI
+                          else update.template(project, inputs.manuscript(name), report))
+    merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in stale], report, set(inputs.every))
+    for name, tag, source in stale:
+        path = project.rel(project.po(name, tag))
+        inputs.files.forget(path)
+        if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
+            state.catalogs.pop(f"{name}|{tag}", None)
+            continue
+        pub = inputs.published[(name, tag)] = merged[(name, tag)]
+        msgids = [e.msgid for e in pots[name] if not e.obsolete]
+        state.catalogs[f"{name}|{tag}"] = {"source": source, "po": inputs.files.digest(path),
+                                           "summary": _summary(pub, msgids)}
+
+
+def _summary(pub, msgids: list[str]) -> dict:
+    """What the plan needs to know of a catalog without reading it: how many segments lack
+    a published translation, and the findings that hold entries back."""
+    gaps = sum(1 for m in set(msgids) if m not in pub.table)
+    return {"gaps": gaps, "segments": len(set(msgids)), "wrong": len({p.line for p in pub.problems}),
+            "problems": [[str(p.path), p.line, p.message] for p in pub.problems]}
+
+
+def _parse(project: Project, slug: str, code: str):
+    """Parse a manuscript, through a cache keyed by its bytes: pandoc runs only for
+    manuscripts that changed."""
+    from importlib.metadata import version
+
+    from .fsutil import atomic_write
+    from .manuscript import MAX_BYTES, PANDOC_READER, Manuscript, read
+    from .reading import read_input
+
+    path = project.manuscripts / f"{slug}.md"
+    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{code}"
+    digest = hashlib.sha256(f"{salt}|{path}|".encode() + read_input(path, MAX_BYTES, "manuscript")).hexdigest()
+    cached = project.cache / "manuscripts" / f"{digest}.json"
+    if cached.exists():
+        return Manuscript.from_json(cached.read_text(encoding="utf-8"))
+    ms = read(path)
+    atomic_write(cached, ms.to_json().encode("utf-8"), durable=False)
+    return ms
+
+
+def _templates(project: Project) -> list[str]:
+    return sorted(project.rel(p) for p in (project.root / "styles" / "templates").rglob("*.html"))
+
+
+def _code(files: Files) -> str:
+    """The project's own code: a release that reads, translates or draws differently
+    redoes what it made."""
+    package = Path(__file__).parent
+    return key(sorted((p.relative_to(package).as_posix(), files.digest(str(p))) for p in package.rglob("*.py")))
+
+
+def _context(project: Project, files: Files, code: str) -> str:
+    """What every edition depends on besides its own text: styles, templates and fonts
+    (the source files fonts.toml names), and the versions of the project and its tools."""
+    from importlib.metadata import version
+
+    from .fsutil import read_toml
+
+    styles = sorted(project.rel(p) for p in (project.root / "styles").rglob("*") if p.is_file())
+    conf = read_toml(project.root / "styles" / "fonts.toml")
+    faces = sorted(str(Path(conf["source_dir"]) / f["file"]) for f in conf.get("font", []))
+    tools = [__version__, version("pypandoc-binary"), version("weasyprint"), version("jinja2"), sys.version]
+    return key(tools, code, [(p, files.digest(p)) for p in styles], [(p, files.digest(p)) for p in faces])
+
+
+def site_base_url(project: Project) -> str:
+    """styles/site.toml's base_url: empty, or an http(s) URL ending in '/'."""
+    import re
+
+    from .fsutil import read_toml
+
+    path = project.root / "styles" / "site.toml"
+    if not path.exists():
+        return ""
+    url = read_toml(path).get("base_url", "")
+    if url and not re.fullmatch(r"https?://[^\s\"'<>]+/", url):
+        raise EditionsError(path, None, f"base_url {url!r} must be an http(s) URL ending in '/'")
+    return url
+
+
+def load_manuscripts(project: Project, slugs: list[str], report) -> list:
+    """Parse each manuscript (through the parse cache); errors are reported, the rest go on."""
+    code = _code(Files(project.root, {}))
+    out = []
+    for slug in slugs:
+        try:
+            out.append(_parse(project, slug, code))
+        except EditionsError as exc:
+            report.error(exc)
+    return out

@@ -1,0 +1,118 @@
+"""What the previous build knew, read once per run into one structure and written back
+once at its end (.cache/state.json, never in dist/).
+
+- `files`: a content digest of every input file, kept with the file's size, times and
+  inode: a file whose `stat` is unchanged is not read again (a no-op reads no manuscript
+  and no catalog, whatever the archive's size).
+- `articles`: per manuscript, what its parse found (images, the template's digest).
+- `catalogs`: per catalog, the digest it had when it was last merged, and what it
+  publishes (complete or not, the findings that hold entries back).
+- `editions`: per edition, the key of the inputs it was built from, per format, and what
+  the site's pages say about it.
+- `site`: the key of the site's pages (front pages, archive, feeds) when they were written.
+
+A missing or unreadable state is an empty one: everything is checked again, and nothing
+that is already up to date in dist/ is lost by it (outputs are compared before writing).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fsutil import atomic_write
+
+VERSION = 1
+
+
+class Files:
+    """Content digests of files, by path relative to the project root, `stat` first."""
+
+    def __init__(self, root: Path, known: dict):
+        self.root = root
+        self.known = known  # rel → [size, mtime_ns, ctime_ns, ino, sha256]
+        self.seen: dict[str, str | None] = {}
+
+    def digest(self, rel: str) -> str | None:
+        """The file's SHA-256, or None when it is missing or not a regular file."""
+        if rel in self.seen:
+            return self.seen[rel]
+        try:
+            st = os.lstat(self.root / rel)
+        except OSError:
+            self.seen[rel] = None
+            return None
+        if not _regular(st.st_mode):
+            self.seen[rel] = None
+            return None
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        old = self.known.get(rel)
+        if old is not None and old[:4] == stamp:
+            self.seen[rel] = old[4]
+            return old[4]
+        try:
+            with open(self.root / rel, "rb", opener=_nofollow) as f:
+                sha = hashlib.file_digest(f, "sha256").hexdigest()
+        except OSError:
+            self.seen[rel] = None
+            return None
+        self.known[rel] = [*stamp, sha]
+        self.seen[rel] = sha
+        return sha
+
+    def forget(self, rel: str) -> None:
+        """The file was just written by the build: look at it again when next asked."""
+        self.seen.pop(rel, None)
+
+    def kept(self) -> dict:
+        """The records worth keeping: files this run looked at."""
+        return {rel: self.known[rel] for rel, sha in self.seen.items() if sha is not None and rel in self.known}
+
+
+def _regular(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
+
+
+def _nofollow(path, flags):
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)
+
+
+@dataclass
+class State:
+    files: dict = field(default_factory=dict)
+    articles: dict = field(default_factory=dict)   # slug → {"digest", "images", "published"}
+    catalogs: dict = field(default_factory=dict)   # "slug|tag" → {"merged", "key", "summary"}
+    editions: dict = field(default_factory=dict)   # "slug|tag|online|drafts" → {"built": {fmt: key}, "record"}
+    site: dict = field(default_factory=dict)       # tree → key
+
+    @classmethod
+    def read(cls, path: Path) -> "State":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            return cls()
+        try:
+            return cls(**{k: dict(data.get(k, {})) for k in ("files", "articles", "catalogs", "editions", "site")})
+        except (TypeError, ValueError):
+            return cls()
+
+    def write(self, path: Path, files: Files) -> None:
+        data = {"version": VERSION, "files": files.kept(), "articles": self.articles,
+                "catalogs": self.catalogs, "editions": self.editions, "site": self.site}
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        atomic_write(path, text.encode("utf-8"), durable=False)
+
+
+def key(*parts) -> str:
+    """A digest of JSON-able parts."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def edition_id(slug: str, tag: str, draft: bool) -> str:
+    return f"{slug}|{tag}|{'drafts' if draft else 'online'}"

@@ -1,0 +1,171 @@
+"""The build core's decisions, tested with a runner that renders nothing (the way Sphinx
+tests its incremental logic with a dummy builder), and its shape: read → plan → run →
+publish, no import cycles, an executor that knows no format, one build per edit."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import polib
+import pytest
+
+from conftest import SLUG, copy_project
+from editions import executor, inputs, serve
+from editions.build import Project, build
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "editions"
+
+
+class Recorder:
+    """A runner that renders nothing: it records each job and hands back small stand-ins
+    for the files (so the build writes them and records the edition as built)."""
+
+    def __init__(self):
+        self.jobs: list[tuple[str, str, bool, tuple]] = []
+
+    def run(self, jobs, done) -> None:
+        for job in jobs:
+            ed = job.edition
+            self.jobs.append((ed.slug, ed.tag, ed.draft, job.formats))
+            done(job, {fmt: f"{fmt} of {ed.slug} {ed.tag}".encode() for fmt in job.formats})
+
+    def close(self) -> None:
+        pass
+
+
+def recorded(root: Path, **kw) -> tuple[list, object]:
+    runner = Recorder()
+    report = build(Project(root), runner=runner, **kw)
+    return sorted((slug, tag) for slug, tag, _, _ in runner.jobs), report
+
+
+@pytest.fixture
+def built(tmp_path) -> Path:
+    root = copy_project(tmp_path / "p")
+    jobs, report = recorded(root)
+    assert jobs == [(SLUG, "en"), (SLUG, "fa-AF"), (SLUG, "ps-AF")] and not report.errors
+    return root
+
+
+def test_nothing_changed_nothing_planned_nothing_read(built, monkeypatch):
+    """A no-op plans nothing, starts no runner, parses no manuscript and reads no catalog."""
+    def refuse(*a, **k):
+        raise AssertionError("read on a no-op")
+
+    monkeypatch.setattr(inputs, "_parse", refuse)
+    monkeypatch.setattr("editions.catalog.load", refuse)
+    monkeypatch.setattr(executor, "make", refuse)
+    report = build(Project(built))
+    assert (report.built, report.unchanged, report.planned) == (0, 3, 0) and not report.errors
+
+
+def test_a_no_op_imports_no_renderer_and_no_extractor(built):
+    code = (f"import sys; from pathlib import Path; from editions.build import Project, build\n"
+            f"r = build(Project(Path({str(built)!r})))\n"
+            "print(r.unchanged, sorted(m for m in ('weasyprint', 'babel.messages.extract', 'polib', 'jinja2',"
+            " 'editions.render.pdf', 'multiprocessing.pool', 'concurrent.futures.process') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "3 []", out.stdout + out.stderr
+
+
+def test_one_dari_catalog_plans_only_its_edition(built):
+    path = Project(built).po(SLUG, "fa-AF")
+    po = polib.pofile(str(path))
+    entry = next(e for e in po if e.msgstr and not e.fuzzy and "«" not in e.msgstr and "[" not in e.msgstr)
+    entry.msgstr = entry.msgstr.rstrip("،.؟") + "!"
+    po.save(str(path))
+    jobs, report = recorded(built)
+    assert jobs == [(SLUG, "fa-AF")] and report.unchanged == 2
+
+
+def test_a_manuscript_edit_plans_its_languages_a_style_edit_plans_all(built):
+    ms = built / "manuscripts" / f"{SLUG}.md"
+    ms.write_text(ms.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    jobs, report = recorded(built)
+    # English is rebuilt; the translations now lack a segment: held back, old editions stay
+    assert jobs == [(SLUG, "en")] and report.skipped == 2
+    css = built / "styles" / "sangar.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* tweak */\n", encoding="utf-8")
+    jobs, _ = recorded(built)
+    assert jobs == [(SLUG, "en")]  # (the held-back languages are still held back)
+    ms.write_text(ms.read_text(encoding="utf-8").replace("\nA new closing line.\n", ""), encoding="utf-8")
+    jobs, _ = recorded(built)
+    assert jobs == [(SLUG, "en"), (SLUG, "fa-AF"), (SLUG, "ps-AF")]
+
+
+def test_a_deleted_output_is_planned_again(built):
+    (built / "dist" / SLUG / f"{SLUG}.ps-AF.pdf").unlink()
+    jobs, _ = recorded(built)
+    assert jobs == [(SLUG, "ps-AF")]
+
+
+def test_a_file_rewritten_with_the_same_bytes_is_not_a_change(built):
+    """stat says it changed; its digest says it did not: nothing is planned."""
+    ms = built / "manuscripts" / f"{SLUG}.md"
+    ms.write_bytes(ms.read_bytes())
+    jobs, report = recorded(built)
+    assert jobs == [] and report.unchanged == 3
+
+
+def test_a_lost_state_rebuilds_but_changes_no_file(built):
+    before = {p: p.stat().st_mtime_ns for p in (built / "dist").rglob("*") if p.is_file()}
+    (built / ".cache" / "state.json").unlink()
+    jobs, _ = recorded(built)
+    assert len(jobs) == 3  # nothing known: everything planned
+    assert {p: p.stat().st_mtime_ns for p in before} == before  # …and written only where bytes differ
+
+
+def test_serve_builds_once_per_edit(built):
+    """The build rewrites catalogs and templates: the watcher does not take that for an edit."""
+    builds: list[int] = []
+
+    def rebuild():
+        builds.append(1)
+        build(Project(built), runner=Recorder())
+
+    state, stop, ready = serve.State(), threading.Event(), threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(built, rebuild, state, stop, 0.05, ready), daemon=True)
+    watcher.start()
+    assert ready.wait(timeout=30)
+    try:
+        ms = built / "manuscripts" / f"{SLUG}.md"
+        ms.write_text(ms.read_text(encoding="utf-8") + "\nAn added paragraph.\n", encoding="utf-8")
+        for _ in range(600):
+            if state.version:
+                break
+            stop.wait(0.05)
+        stop.wait(1.0)  # twenty more looks at the sources: a second build would start here
+        assert state.version == 1 and len(builds) == 1
+        assert "An added paragraph." in Project(built).pot(SLUG).read_text(encoding="utf-8")
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+
+
+def test_no_module_imports_one_that_imports_it():
+    graph = {}
+    for path in SRC.rglob("*.py"):
+        name = ".".join(("editions", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")
+        graph[name] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = name.split(".")[: -node.level] if not path.name == "__init__.py" else name.split(".")
+                target = ".".join(base + ([node.module] if node.module else []))
+                graph[name] |= {target} | {f"{target}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                graph[name] |= {a.name for a in node.names if a.name.startswith("editions")}
+    graph = {k: {t for t in v if t in graph and t != k} for k, v in graph.items()}
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        return any(t == goal or (t not in seen and not seen.add(t) and reaches(t, goal, seen)) for t in graph[start])
+
+    cycles = sorted(f"{a} ⇄ {b}" for a in graph for b in graph[a] if reaches(b, a, set()))
+    assert not cycles
+
+
+def test_the_executor_knows_no_format():
+    words = {w.lower() for w in __import__("re").findall(r"[A-Za-z]+", (SRC / "executor.py").read_text())}
+    assert not words & {"pdf", "epub", "html", "weasyprint", "pandoc"}
