@@ -11,11 +11,13 @@ SYSTEM_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils gettext libha
 	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck chromium
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 ACE := $(VENV)/ace/node_modules/.bin/ace-puppeteer
+PAGEFIND := $(VENV)/pagefind/node_modules/.bin/pagefind
+LIGHTHOUSE := $(VENV)/lighthouse/node_modules/.bin/lighthouse
 
 .PHONY: setup system-packages editions test bench clean
 .DEFAULT_GOAL := editions
 
-setup: system-packages $(VENV)/.installed $(AXE) $(ACE)
+setup: system-packages $(VENV)/.installed $(AXE) $(ACE) $(PAGEFIND)
 
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
@@ -50,14 +52,31 @@ $(ACE):
 	PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts \
 		--prefix $(VENV)/ace @daisy/ace@1.4.6
 
+# Pagefind (the site's search index, editions/search.py) from the npm registry: the binary
+# comes in its platform package (@pagefind/linux-x64), nothing is downloaded from elsewhere.
+# Keep the version in step with search.PAGEFIND.
+$(PAGEFIND):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/pagefind pagefind@1.6.0
+
 editions: setup
 	$(BIN)/make-editions
 
 test: setup
 	$(BIN)/python -m pytest -q
 
-bench: setup
+# Lighthouse (page audits, `make bench`). 12.8.2: the newest release that runs on Node 20
+# (13.x wants Node >= 22.19). Nothing to download (scripts skipped): it drives the system
+# Chromium, which benchmarks/lighthouse.py names in CHROME_PATH.
+$(LIGHTHOUSE):
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts \
+		--prefix $(VENV)/lighthouse lighthouse@12.8.2
+
+# Speed and scale (issue 12's archive-scale goals included), then Lighthouse on each page
+# type: ~15 minutes on 2 cores. See benchmarks/README.md.
+bench: setup $(LIGHTHOUSE)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/lighthouse.py
 
 clean:
-	rm -rf $(VENV) dist/*/ dist/index.html
+	rm -rf $(VENV) dist-drafts .cache
+	find dist -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +

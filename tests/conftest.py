@@ -80,3 +80,87 @@ def translate_all(root: Path, slug: str, tags=("fa-AF", "ps-AF"), text=lambda ms
         for e in po:
             e.msgstr = text(e.msgid)
         po.save(str(path))
+
+
+class Recorder:
+    """A runner for `build(..., runner=Recorder())` that renders nothing: for the tests of
+    what is rebuilt, and when. It keeps each job the build hands it (`jobs`, `built`) and
+    gives back, per format, a few bytes that stand for the file: a marker, the edition and
+    a digest of the whole job. An edition made again from the same job gets the same bytes
+    (as from a real, deterministic render: the file is not rewritten), one made from other
+    inputs other bytes; the bytes carry the edition's fields (`draft=`, its translated
+    document), so a test can still see what went into a file. Formats in `real` are
+    rendered for real, where a test reads them (HTML is one pandoc run per edition; PDFs
+    and EPUBs are what costs)."""
+
+    def __init__(self, real: tuple[str, ...] = ()):
+        self.real = tuple(real)
+        self.jobs: list = []
+        self.closed = False
+
+    @property
+    def built(self) -> list[tuple[str, str, bool]]:
+        """(slug, tag, draft) of each edition handed to this runner, in order."""
+        return [(j.edition.slug, j.edition.tag, j.edition.draft) for j in self.jobs]
+
+    def run(self, jobs, done) -> None:
+        import dataclasses
+
+        for job in jobs:
+            self.jobs.append(job)
+            files = {fmt: self.fake(job, fmt) for fmt in job.formats if fmt not in self.real}
+            real = tuple(fmt for fmt in job.formats if fmt in self.real)
+            if real:
+                from editions.render.edition import render
+
+                try:
+                    files.update(render(dataclasses.replace(job, formats=real)))
+                except Exception as exc:  # noqa: BLE001 - reported for this edition, as the real runners do
+                    done(job, exc)
+                    continue
+            done(job, {fmt: files[fmt] for fmt in job.formats})
+
+    def close(self) -> None:
+        self.closed = True
+
+    @staticmethod
+    def fake(job, fmt: str) -> bytes:
+        import hashlib
+        import html
+
+        ed = job.edition
+        digest = hashlib.sha256(repr(job).encode("utf-8")).hexdigest()
+        text = f"fake {fmt} of {ed.slug} {ed.tag} draft={ed.draft} {digest}\n{ed!r}\n"
+        if fmt == "html":  # a page, as what reads the tree's pages (the search index) expects
+            return (f'<!DOCTYPE html>\n<html lang="{ed.tag}" dir="{ed.dir}"><head><meta charset="utf-8">'
+                    f"<title>{html.escape(ed.title)}</title></head>\n<body><main><h1>{html.escape(ed.title)}</h1>"
+                    f"<pre>{html.escape(text)}</pre></main></body></html>\n").encode("utf-8")
+        return ({"pdf": "%PDF-1.7 ", "epub": "PK "}.get(fmt, "") + text).encode("utf-8")
+
+
+def cli_build(root: Path, *args: str, timeout: int = 600):
+    """The real command, as an editor runs it (`make-editions --root ROOT ARGS`)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Path:
+    """Every article of the project built once, with the real command, into all its
+    editions: shared by the modules that judge the output (end to end, the analysis
+    article, accessibility). Read-only: a test that changes the tree makes its own copy."""
+    root = copy_project(tmp_path_factory.mktemp("published"), slugs=ALL)
+    done = cli_build(root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def epubchecked(published) -> dict:
+    """epubcheck's verdict on every EPUB of `published`, in one JVM (tests/epubcheck.py)."""
+    import epubcheck
+
+    return epubcheck.check(sorted((published / "dist").rglob("*.epub")))

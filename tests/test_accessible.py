@@ -1,12 +1,11 @@
 """Accessible, archival PDFs and EPUBs, with print typography a Dari or Pashto reader trusts
-(issue 14). Both articles are built with the real command; the PDFs are read back with
-pikepdf (structure tree, metadata, annotations, content streams), poppler (text, pixels),
-the EPUBs unzipped."""
+(issue 14). Both articles are built with the real command (the session's shared build,
+conftest.published); the PDFs are read back with pikepdf (structure tree, metadata,
+annotations, content streams), poppler (text, pixels), the EPUBs unzipped."""
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import polib
 import pytest
 import tinyhtml5
 
-from conftest import ALL, ROOT, copy_project
+from conftest import ROOT
 
 LANGS = ("en", "fa-AF", "ps-AF")
 SEED, ANALYSIS = "cloud-over-the-taliban", "kabul-water-crisis"
@@ -31,14 +30,10 @@ MARGIN_MM = (22, 20, 24, 20)  # print.css: top, right, bottom, left
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("accessible"), slugs=ALL)
-    done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root)], capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
+def built(published) -> Path:
     for slug, tag in EDITIONS:
-        assert out(root, slug, tag, "pdf").is_file(), (slug, tag, done.stdout)
-    return root
+        assert out(published, slug, tag, "pdf").is_file(), (slug, tag)
+    return published
 
 
 def out(root: Path, slug: str, tag: str, fmt: str) -> Path:
@@ -75,7 +70,7 @@ def role(element) -> str:
 @pytest.mark.parametrize("slug,tag", EDITIONS)
 def test_pdf_is_tagged_pdf_ua_1_and_pdf_a_2a_in_its_language(built, slug, tag):
     path = out(built, slug, tag, "pdf")
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
     with pikepdf.open(path) as pdf:
         assert str(pdf.Root.Lang) == tag
@@ -243,7 +238,7 @@ def test_emphasis_in_arabic_script_is_bold_naskh_not_slanted(built):
     data = pdf.render(html, assets, [assets], pdf.font_config(str(built)))
     path = built / "emphasis.pdf"
     path.write_bytes(data)
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
     assert "Sangar-Naskh-Bold" in fonts
     assert "Sangar-Serif-Italic" in fonts  # Latin words keep their italic
 
@@ -251,7 +246,7 @@ def test_emphasis_in_arabic_script_is_bold_naskh_not_slanted(built):
 @pytest.mark.parametrize("slug,tag", [(s, t) for s, t in EDITIONS if t != "en"])
 def test_list_labels_are_persian_digits_and_abjad_letters_with_a_dash(built, slug, tag):
     text = subprocess.run(["pdftotext", str(out(built, slug, tag, "pdf")), "-"], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, check=True, timeout=60).stdout
     lines = [re.sub("[\u202a-\u202e\u200e\u200f]", "", line).strip() for line in text.splitlines()]
     numbered = [ln for ln in lines if re.match(r"^\s*(-[۰-۹]+|[۰-۹]+-)", ln)]
     assert len(numbered) >= 3
@@ -264,9 +259,11 @@ def ink(path: Path, page_number: int, dpi: int = 100):
     """The page as a grey image (Pillow), rendered by pdftoppm."""
     from PIL import Image
 
-    prefix = path.parent / f"ink-{path.stem}-{page_number}"
+    folder = path.parents[2] / "ink"  # beside dist/, not in it (the build is shared)
+    folder.mkdir(exist_ok=True)
+    prefix = folder / f"ink-{path.stem}-{page_number}"
     subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page_number), "-l", str(page_number),
-                    "-singlefile", str(path), str(prefix)], check=True, capture_output=True)
+                    "-singlefile", str(path), str(prefix)], check=True, capture_output=True, timeout=120)
     return Image.open(f"{prefix}.pgm")
 
 
@@ -307,7 +304,7 @@ def test_no_near_empty_last_page_and_the_credit_stays_with_the_text(built, slug,
     filled = body.point(lambda v: 255 if v < 200 else 0).getbbox()
     assert filled and filled[3] / body.height > 0.25, f"last page {pages} is {filled and filled[3] / body.height:.0%} full"
     last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
+                          capture_output=True, text=True, check=True, timeout=60).stdout
     if tag != "en":
         credit = {"fa-AF": "ترجمه از انگلیسی", "ps-AF": "له انګلیسي څخه ژباړل شوی"}[tag]
         assert "".join(credit.split()) in re.sub(r"[\s\u202a-\u202e]", "", last)
@@ -351,7 +348,7 @@ def test_link_addresses_are_printed_as_numbered_links(built, tag):
     refs = [text_of(s) for s in doc.iter(f"{X}span") if s.get("class") == "link-ref"]
     assert refs == [f"[{d(n)}]" for n in (1, 2, 3, 1)]
     text = subprocess.run(["pdftotext", str(out(built, ANALYSIS, tag, "pdf")), "-"], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, check=True, timeout=60).stdout
     for _number, href in listed:
         assert href in text
     assert "desk@sangar.example" in text and "https://www.unocha.org/afghanistan" in text

@@ -21,14 +21,21 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PAGES = {
-    "index": ("index.html", "rtl", {"Sangar Sans Arabic", "Sangar Naskh", "Sangar Sans"}),
+    "index": ("index.html", "rtl", {"Sangar Sans Arabic"}),
+    "front-fa": ("fa/", "rtl", {"Sangar Sans Arabic"}),
+    "front-ps": ("ps/", "rtl", {"Sangar Sans Arabic"}),
+    "front-en": ("en/", "ltr", {"Sangar Sans"}),
+    "archive-fa": ("fa/archive/", "rtl", {"Sangar Sans Arabic"}),
+    "month-fa": ("fa/archive/1405-09/", "rtl", {"Sangar Sans Arabic"}),
+    "month-en": ("en/archive/2026-11/", "ltr", {"Sangar Sans"}),
     "en": (f"{SLUG}/{SLUG}.en.html", "ltr", {"Sangar Serif", "Sangar Sans"}),
     "fa-AF": (f"{SLUG}/{SLUG}.fa-AF.html", "rtl", {"Sangar Naskh", "Sangar Sans Arabic"}),
     "ps-AF": (f"{SLUG}/{SLUG}.ps-AF.html", "rtl", {"Sangar Naskh", "Sangar Sans Arabic"}),
 }
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "narrow": {"width": 320, "height": 640},
              "desktop": {"width": 1280, "height": 900}}
-TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "text/html"}
+TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "text/html", "": "text/html",
+         ".xml": "application/atom+xml"}
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +58,12 @@ def browser():
         chromium.close()
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("name", PAGES)
+# The editions at every width; the site's pages (chooser, front pages, archive) at phone and desktop.
+CASES = [(name, viewport) for name in PAGES for viewport in VIEWPORTS
+         if viewport != "narrow" or "/" in PAGES[name][0] and PAGES[name][0].endswith(".html")]
+
+
+@pytest.mark.parametrize("name,viewport", CASES)
 def test_page_in_the_browser(browser, site, name, viewport):
     path, direction, fonts = PAGES[name]
     context = browser.new_context(viewport=VIEWPORTS[viewport])

@@ -1,18 +1,20 @@
 """Publishing policy, untrusted translations and the command line, on a small project."""
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import zipfile
-
-import re
 
 import polib
 import tinyhtml5
 from xml.etree import ElementTree
 
+from conftest import Recorder
 from editions.build import Project, build
 from editions.cli import main
+from editions.executor import Local
 
 HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) '
            '[y](https://evil.example/) {onclick=alert(4)} <iframe src="file:///etc/passwd"></iframe>')
@@ -27,13 +29,15 @@ def fill(root, tag, text_for, slug="tiny", domain=None):
 
 
 def test_incomplete_language_is_skipped_unless_draft(tiny, capsys):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     out = capsys.readouterr().out
     assert "skipped tiny fa-AF: 6 of 6 segments untranslated or fuzzy" in out
     dist = tiny / "dist" / "tiny"
     assert (dist / "tiny.en.html").exists() and not (dist / "tiny.fa-AF.html").exists()
     fill(tiny, "fa-AF", lambda m: "" if m.startswith("**Two") else "دری " + m)
-    build(Project(tiny), formats=["html", "pdf"], draft=True)
+    recorder = Recorder(real=("html",))  # the page is judged; the PDF is made from it
+    build(Project(tiny), formats=["html", "pdf"], draft=True, runner=recorder)
+    assert sorted((tag, draft) for _, tag, draft in recorder.built) == [("en", False), ("fa-AF", True), ("ps-AF", True)]
     drafts = tiny / "dist-drafts" / "tiny"
     page = (drafts / "tiny.fa-AF.html").read_text()
     assert not (dist / "tiny.fa-AF.html").exists()  # drafts never under dist/
@@ -47,17 +51,17 @@ def test_incomplete_language_is_skipped_unless_draft(tiny, capsys):
     assert (tiny / "dist-drafts" / "assets" / "sangar.css").exists()
     fill(tiny, "fa-AF", lambda m: m)  # the translation is complete: published, the draft withdrawn
     capsys.readouterr()
-    build(Project(tiny), formats=["html"], draft=True)
+    build(Project(tiny), formats=["html"], draft=True, runner=Local(1))
     assert (dist / "tiny.fa-AF.html").exists() and not (drafts / "tiny.fa-AF.html").exists()
     assert "removed dist-drafts/tiny/tiny.fa-AF.html" in capsys.readouterr().out
 
 
 def test_hostile_translations_stay_inert_in_html_and_epub(tiny, monkeypatch):
     monkeypatch.setattr("editions.check.entry_errors", lambda *args: [])  # rendering alone keeps them inert
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     fill(tiny, "fa-AF", lambda m: HOSTILE + " " + m)
     fill(tiny, "fa-AF", lambda m: HOSTILE + " " + m, domain="messages")  # placeholders kept
-    build(Project(tiny), formats=["html", "epub"], langs=["fa-AF"])
+    build(Project(tiny), formats=["html", "epub"], langs=["fa-AF"], runner=Local(1))
     page = (tiny / "dist" / "tiny" / "tiny.fa-AF.html").read_text()
     epub = zipfile.ZipFile(tiny / "dist" / "tiny" / "tiny.fa-AF.epub")
     trees = [tinyhtml5.parse(page)] + [ElementTree.fromstring(epub.read(n)) for n in epub.namelist()
@@ -65,7 +69,11 @@ def test_hostile_translations_stay_inert_in_html_and_epub(tiny, monkeypatch):
     for tree in trees:
         for el in tree.iter():
             tag = el.tag.split("}")[-1] if isinstance(el.tag, str) else ""
-            assert tag not in ("script", "img", "iframe", "object", "embed"), tag
+            if tag == "script":  # only the page's JSON-LD: data, which must parse as JSON
+                assert el.get("type") == "application/ld+json" and json.loads(el.text), el.text
+                assert "<" not in el.text, el.text  # no way out of the script element
+                continue
+            assert tag not in ("img", "iframe", "object", "embed"), tag
             if tag == "style":  # only ours: the page-number rule (escaped label), the EPUB's house CSS
                 css = (el.text or "").replace('url("../fonts/', "").replace('url("fonts/', "")
                 assert "url(" not in css and "@import" not in css and "evil.example" not in css
@@ -78,11 +86,11 @@ def test_hostile_translations_stay_inert_in_html_and_epub(tiny, monkeypatch):
 
 
 def test_ui_css_string_cannot_break_out_of_the_page_style(tiny):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     fill(tiny, "fa-AF", lambda m: m)
     fill(tiny, "fa-AF", lambda m: '"; } body { background: url(http://evil.example/x) } @page { x: " ' + m,
          domain="messages")
-    build(Project(tiny), formats=["html"], langs=["fa-AF"])
+    build(Project(tiny), formats=["html"], langs=["fa-AF"], runner=Local(1))
     page = (tiny / "dist" / "tiny" / "tiny.fa-AF.html").read_text()
     style = page.split("<style>")[1].split("</style>")[0]
     literal = style.split("content:")[1].split("counter(")[0]
@@ -91,10 +99,10 @@ def test_ui_css_string_cannot_break_out_of_the_page_style(tiny):
 
 
 def test_a_ui_catalog_that_msgfmt_rejects_stops_only_its_language(tiny, capsys):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     fill(tiny, "fa-AF", lambda m: "دری")
     fill(tiny, "fa-AF", lambda m: "بدون جای‌نگهدار", domain="messages")  # drops %(author)s
-    report = build(Project(tiny), formats=["html"])
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
     assert any("messages.po" in e and "error" in e for e in report.errors)
     assert (tiny / "dist" / "tiny" / "tiny.en.html").exists()
     assert not (tiny / "dist" / "tiny" / "tiny.fa-AF.html").exists()
@@ -107,7 +115,7 @@ def test_cli_exit_statuses_and_error_lines(tiny, tmp_path):
     bad = tiny / "manuscripts" / "bad.md"
     bad.write_text("---\nslug: bad\ntitle: x\nauthor: y\ndate: 2026-13-45\n---\n\nText.\n")
     done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "update"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert f"{bad}:5: error: date" in done.stderr
     assert (tiny / "translations" / "tiny.pot").exists()  # the other article still went through
@@ -118,30 +126,30 @@ def test_help_does_not_import_the_renderers():
             "try: runpy.run_module('editions.cli', run_name='__main__')\n"
             "except SystemExit: pass\n"
             "assert 'weasyprint' not in sys.modules and 'pypandoc' not in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
 
 
 def test_a_language_whose_interface_words_are_incomplete_is_skipped(tiny, capsys):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     fill(tiny, "ps-AF", lambda m: "پښتو")
     path = Project(tiny).po("messages", "ps-AF")
     ui = polib.pofile(str(path))
     ui[0].msgstr = ""
     ui.save(str(path))
     capsys.readouterr()
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     assert "skipped ps-AF: 1 of" in capsys.readouterr().out
     assert not (tiny / "dist" / "tiny" / "tiny.ps-AF.html").exists()
 
 
 def test_a_percent_sign_in_an_interface_word_does_not_break_the_build(tiny):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     fill(tiny, "fa-AF", lambda m: "دری")
     path = Project(tiny).po("messages", "fa-AF")
     ui = polib.pofile(str(path))
     ui.find("Read online").msgstr = "خواندن ۱۰۰%"
     ui.save(str(path))
-    report = build(Project(tiny), formats=["html"])
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
     assert any("Read online" in e or "placeholders" in e for e in report.errors) or report.errors
     assert (tiny / "dist" / "index.html").exists()
 
@@ -172,8 +180,9 @@ def test_pdfs_use_only_the_house_faces_and_the_named_fallbacks(tmp_path):
 
     def fonts_of(root: Path) -> set[str]:
         out = tmp_path / f"{root.name}.pdf"
-        subprocess.run([sys.executable, "-c", code, str(root), str(out), page], check=True)
-        listing = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        subprocess.run([sys.executable, "-c", code, str(root), str(out), page], check=True, timeout=300)
+        listing = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True,
+                                 timeout=60).stdout
         return {line.split()[0].split("+", 1)[-1] for line in listing.splitlines()[2:]}
 
     house = tmp_path / "house"
@@ -197,17 +206,19 @@ def test_dist_holds_exactly_what_is_online(tiny, capsys):
 
     write_manuscript(tiny, "gone", '![A photo.](images/g.jpg){alt="A field"}\n\nText.')
     photo(tiny / "manuscripts" / "images" / "g.jpg")
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     fill(tiny, "fa-AF", lambda m: m)
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     dist = tiny / "dist"
     assert (dist / "gone" / "gone.en.html").exists() and list((dist / "assets" / "images").iterdir())
-    assert not list(dist.rglob("*.json")) or all(p.parent.name == "fonts" for p in dist.rglob("*.json"))
+    # no build records among the editions: JSON only as the fonts' manifest and the search index's own files
+    assert all(p.parent.name == "fonts" or p.relative_to(dist).parts[0] == "pagefind" for p in dist.rglob("*.json"))
+    assert not [p for p in dist.glob("*/*.json") if p.parent.name != "pagefind"]
     (dist / "tiny" / "old-draft.fa-AF.pdf").write_bytes(b"stale")
     (tiny / "manuscripts" / "gone.md").unlink()
     fill(tiny, "fa-AF", lambda m: "" if m.startswith("**Two") else m)  # now incomplete: held back
     capsys.readouterr()
-    report = build(Project(tiny), formats=["html"])
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
     out = capsys.readouterr().out
     assert not (dist / "gone").exists() and "removed dist/gone/gone.en.html" in out
     assert not (dist / "tiny" / "old-draft.fa-AF.pdf").exists()
@@ -232,12 +243,17 @@ def test_the_interface_template_is_extracted_only_when_a_template_changes(tiny):
 
 
 def test_a_build_of_some_formats_keeps_the_others(tiny):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Recorder())
     fill(tiny, "fa-AF", lambda m: m)
-    build(Project(tiny), formats=["epub"])
+    recorder = Recorder()
+    build(Project(tiny), formats=["epub"], runner=recorder)
+    assert sorted((tag, job.formats) for (_, tag, _), job in zip(recorder.built, recorder.jobs)) == [
+        ("en", ("epub",)), ("fa-AF", ("epub",))]
     dist = tiny / "dist" / "tiny"
     assert (dist / "tiny.fa-AF.epub").exists()  # a format-only build is not pruned away
-    build(Project(tiny), formats=["html"])
+    recorder = Recorder()
+    build(Project(tiny), formats=["html"], runner=recorder)
+    assert sorted(recorder.built) == [("tiny", "en", False), ("tiny", "fa-AF", False)]  # en now links to fa-AF
     assert (dist / "tiny.fa-AF.epub").exists() and (dist / "tiny.fa-AF.html").exists()
 
 
@@ -252,12 +268,12 @@ def test_an_unchanged_image_is_not_read_again(tiny, monkeypatch):
     photo.parent.mkdir(parents=True)
     Image.new("RGB", (64, 48), (10, 20, 30)).save(photo)
     write_manuscript(tiny, "pic", '![A photo.](images/p.jpg){alt="A field"}\n\nText.')
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     decoded = []
     real = images._decode
     monkeypatch.setattr(images, "_decode", lambda *a: decoded.append(1) or real(*a))
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     assert decoded == []
     Image.new("RGB", (64, 48), (200, 20, 30)).save(photo)  # another picture under the same name
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     assert decoded

@@ -22,11 +22,12 @@ import tinyhtml5
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project, write_manuscript
+from conftest import Recorder, copy_project, write_manuscript
 from editions import catalog, check
 from editions.build import Project, build
 from editions.check import check_paths, msgstr_line
 from editions.errors import EditionsError
+from editions.executor import Local
 from editions.locale import LANGUAGES
 from editions.render import assets
 
@@ -45,7 +46,7 @@ def hostile_project(tiny):
     """One manuscript with a paragraph per payload, its Dari catalog filled with them."""
     paras = "\n\n".join(f"Paragraph {i} with [a link](https://example.org/)." for i in range(len(PAYLOADS)))
     write_manuscript(tiny, "tiny", paras)
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Recorder())  # (for the catalogs)
     path = Project(tiny).po("tiny", "fa-AF")
     po = polib.pofile(str(path))
     for e in po:
@@ -57,7 +58,7 @@ def hostile_project(tiny):
 
 
 def test_payloads_check_calls_wrong_are_never_published(hostile_project):
-    report = build(Project(hostile_project), formats=["html"], langs=["fa-AF"], draft=True)
+    report = build(Project(hostile_project), formats=["html"], langs=["fa-AF"], draft=True, runner=Local(1))
     page = (hostile_project / "dist-drafts" / "tiny" / "tiny.fa-AF.html").read_text()
     held = [p for p in PAYLOADS if p["check"] and p["check"] != "whitespace"]
     shown = [e for e in report.errors if "(entry not published)" in e]
@@ -72,7 +73,8 @@ def test_every_payload_is_inert_in_html_and_epub(hostile_project, monkeypatch):
     """Defence in depth: with the validator switched off, every payload is published, and
     still nothing in it is live."""
     monkeypatch.setattr("editions.check.entry_errors", lambda *args: [])
-    report = build(Project(hostile_project), formats=["html", "epub"], langs=["fa-AF"], draft=True)
+    report = build(Project(hostile_project), formats=["html", "epub"], langs=["fa-AF"], draft=True,
+                   runner=Local(1))
     dist = hostile_project / "dist" / "tiny"  # complete once nothing is judged: published
     page = tinyhtml5.parse((dist / "tiny.fa-AF.html").read_text())
     body = body_elements(page)
@@ -203,14 +205,14 @@ def test_pandoc_epub_reads_no_files_and_fetches_nothing(tmp_path, server, tiny):
     ("cut off mid-save", lambda t: t[: t.rindex('msgstr "') + 10], None),
 ])
 def test_a_bad_catalog_is_refused_and_the_rest_still_builds(tiny, name, damage, line):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Recorder())  # (for the catalogs)
     for tag in ("fa-AF", "ps-AF"):
         path = Project(tiny).po("tiny", tag)
         po = polib.pofile(str(path))
         for e in po:
             e.msgstr = e.msgid  # complete, and nothing check calls wrong
         po.save(str(path))
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Local(1))
     dist = tiny / "dist" / "tiny"
     before = (dist / "tiny.fa-AF.html").read_bytes()
     bad = Project(tiny).po("tiny", "fa-AF")
@@ -219,17 +221,17 @@ def test_a_bad_catalog_is_refused_and_the_rest_still_builds(tiny, name, damage, 
     with pytest.raises(EditionsError) as err:
         catalog.load(bad)
     assert err.value.line is not None and (line is None or err.value.line == line)
-    report = build(Project(tiny), formats=["html"])
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
     assert any(e.startswith(f"{bad}:") for e in report.errors)
     assert (dist / "tiny.fa-AF.html").read_bytes() == before  # the previous edition stays
     assert (dist / "tiny.ps-AF.html").exists() and (dist / "tiny.en.html").exists()
     assert bad.read_text(encoding="utf-8") == broken  # and the catalog is not "repaired"
     assert subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny)],
-                          capture_output=True).returncode == 1
+                          capture_output=True, timeout=300).returncode == 1
 
 
 def test_crlf_catalog_is_read_correctly(tiny):
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Recorder())  # (for the catalogs)
     path = Project(tiny).po("tiny", "fa-AF")
     po = polib.pofile(str(path))
     for e in po:
@@ -262,7 +264,7 @@ def test_slugs_cannot_leave_the_project(tmp_path, slug):
 def test_command_line_slugs_must_name_manuscripts(tiny):
     for slug in ("../../etc/passwd", "/etc/passwd", "tiny/../tiny"):
         run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "build", slug],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, timeout=300)
         assert run.returncode == 2, slug
 
 
@@ -471,7 +473,7 @@ def test_nfc_is_applied_alike_and_keeps_letters_that_must_stay_distinct(tiny):
     body = ms.segments[-1].msgid
     assert body.startswith("\u0622ب") and "\u200c" in body
     assert all(ch in body for ch in "ی ي ک ك ټ ډ ړ ږ ښ ګ ڼ ې ۍ".split())
-    build(Project(tiny), formats=["html"])
+    build(Project(tiny), formats=["html"], runner=Recorder())  # (for the catalogs)
     path = Project(tiny).po("tiny", "fa-AF")
     po = polib.pofile(str(path))
     for e in po:  # the translator's file carries the decomposed form: it still matches

@@ -1,4 +1,8 @@
-"""What is and is not rebuilt after each kind of change (no timings), and the Dask engine."""
+"""What is and is not rebuilt after each kind of change (no timings), and the Dask engine.
+
+The rebuild decisions are judged with conftest.Recorder, a runner that renders nothing and
+notes which editions the build handed it (HTML is rendered for real where a test reads a
+page); the executors' own tests (parallel, queue, Dask, dying workers) render for real."""
 from __future__ import annotations
 
 import subprocess
@@ -8,7 +12,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import SLUG, copy_project
+from conftest import SLUG, Recorder, copy_project
 from editions.build import Project, build
 from editions.executor import Dask, Local
 
@@ -19,8 +23,9 @@ def stamps(root: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in (root / "dist" / SLUG).iterdir()}
 
 
-def run(root: Path, **kw):
-    return build(Project(root), runner=Local(1), **kw)
+def run(root: Path, recorder: Recorder | None = None, **kw):
+    """A build that renders nothing (or what `recorder` renders for real)."""
+    return build(Project(root), runner=recorder or Recorder(), **kw)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +54,10 @@ def test_one_catalog_rebuilds_only_its_language(built):
     po[5].msgstr += " "  # a translator's fix
     po[5].msgstr = po[5].msgstr.strip() + "!"
     po.save(str(path))
-    report = run(built)
+    recorder = Recorder()
+    report = run(built, recorder)
     assert (report.built, report.unchanged) == (1, 2)
+    assert recorder.built == [(SLUG, "ps-AF", False)]
     assert changed(before, stamps(built)) <= {f"{SLUG}.ps-AF.{f}" for f in ("html", "pdf", "epub", "json")}
     assert f"{SLUG}.ps-AF.pdf" in changed(before, stamps(built))
 
@@ -58,7 +65,9 @@ def test_one_catalog_rebuilds_only_its_language(built):
 def test_a_style_change_rebuilds_every_edition(built):
     css = built / "styles" / "print.css"
     css.write_text(css.read_text() + "\n/* tweak */\n")
-    assert run(built).built == 3
+    recorder = Recorder()
+    assert run(built, recorder).built == 3
+    assert sorted(recorder.built) == [(SLUG, tag, False) for tag in LANGS]
 
 
 def test_a_ui_word_rebuilds_its_language(built):
@@ -66,24 +75,30 @@ def test_a_ui_word_rebuilds_its_language(built):
     po = polib.pofile(str(path))
     po.find("Download PDF").msgstr = "دریافت PDF"
     po.save(str(path))
-    report = run(built)
-    assert report.built == 1
+    recorder = Recorder(real=("html",))
+    report = run(built, recorder)
+    assert report.built == 1 and recorder.built == [(SLUG, "fa-AF", False)]
     assert "دریافت PDF" in (built / "dist" / SLUG / f"{SLUG}.fa-AF.html").read_text()
 
 
 def test_a_missing_output_is_rebuilt_and_formats_are_tracked_one_by_one(built):
     (built / "dist" / SLUG / f"{SLUG}.en.pdf").unlink()
-    assert run(built).built == 1
+    recorder = Recorder()
+    assert run(built, recorder).built == 1 and recorder.built == [(SLUG, "en", False)]
     assert (built / "dist" / SLUG / f"{SLUG}.en.pdf").exists()
     html_only = built / "dist" / SLUG / f"{SLUG}.en.html"
     before = html_only.stat().st_mtime_ns
     (built / "manuscripts" / f"{SLUG}.md").write_text(
         (built / "manuscripts" / f"{SLUG}.md").read_text().replace("date: 2026-11-24", "date: 2026-11-25"))
-    report = run(built, formats=["html"])
+    recorder = Recorder()
+    report = run(built, recorder, formats=["html"])
     assert report.built == 3  # the date shows in every edition
+    assert {job.formats for job in recorder.jobs} == {("html",)}
     assert html_only.stat().st_mtime_ns != before
     assert run(built, formats=["html"]).built == 0
-    assert run(built).built == 3  # PDFs and EPUBs were built from the old date: now they follow
+    recorder = Recorder()
+    assert run(built, recorder).built == 3  # PDFs and EPUBs were built from the old date: now they follow
+    assert run(built).built == 0
 
 
 def test_parallel_build_matches_a_serial_one(tmp_path):
@@ -167,12 +182,13 @@ def second_article(root: Path) -> None:
 def test_partial_builds_keep_the_index_and_the_language_links(tmp_path):
     root = copy_project(tmp_path / "p")
     second_article(root)
-    assert run(root).built == 6
+    assert run(root, Recorder(real=("html",))).built == 6
     index = (root / "dist" / "index.html").read_text()
-    run(root, slugs=[SLUG])
+    run(root, Recorder(real=("html",)), slugs=[SLUG])
     assert (root / "dist" / "index.html").read_text() == index  # the other article is still listed
     fa = root / "dist" / SLUG / f"{SLUG}.fa-AF.html"
     links = fa.read_text().count("hreflang=")
+    assert links
     assert run(root, langs=["fa-AF"]).built == 0  # nothing changed for Dari: its links included
     assert fa.read_text().count("hreflang=") == links
 
@@ -184,11 +200,13 @@ def test_drafts_are_unlisted_by_the_next_normal_build(tmp_path):
     po = polib.pofile(str(path))
     po[3].msgstr = ""
     po.save(str(path))
-    run(root, draft=True)
+    recorder = Recorder(real=("html",))
+    run(root, recorder, draft=True)
+    assert ("second", "fa-AF", True) in recorder.built and ("second", "fa-AF", False) not in recorder.built
     assert "second/second.fa-AF.html" not in (root / "dist" / "index.html").read_text()  # never listed online
     assert "second/second.fa-AF.html" in (root / "dist-drafts" / "index.html").read_text()
     assert "second.fa-AF.html" not in (root / "dist" / "second" / "second.en.html").read_text()
-    run(root)
+    run(root, Recorder(real=("html",)))
     assert "second/second.fa-AF.html" not in (root / "dist" / "index.html").read_text()
     assert not (root / "dist" / "second" / "second.fa-AF.html").exists()
 
@@ -200,7 +218,9 @@ def test_a_different_font_subset_rebuilds_assets_and_editions(built):
     text = toml.read_text()
     toml.write_text(text.replace('file = "NotoSerif-Regular.ttf"\nweight = 400\nsubset = "latin"\n',
                                  'file = "NotoSerif-Regular.ttf"\nweight = 400\n'))
-    assert run(built).built == 3
+    recorder = Recorder()
+    assert run(built, recorder).built == 3
+    assert sorted(recorder.built) == [(SLUG, tag, False) for tag in LANGS]
     assert font.stat().st_size > before  # the whole face now
 
 

@@ -18,14 +18,11 @@ from datetime import datetime, timezone
 from .errors import EditionsError
 from .fsutil import write_if_changed
 from .inputs import UI, Inputs, load_manuscripts, read, site_base_url  # noqa: F401 - for callers
-from .layout import FORMATS, Layout
-from .locale import AUTONYMS, LANGUAGES, OUTLET
-from .plan import Plan, Planned, plan
+from .layout import FORMATS, SECTIONS, Layout
+from .locale import LANGUAGES, OUTLET
+from .plan import Plan, plan
 from .project import Project, slugs_of  # noqa: F401 - the project's paths, for callers
 from .state import State, edition_id, key
-
-INDEX_ORDER = ("fa-AF", "ps-AF", "en")
-
 
 def __getattr__(name: str):
     """update.py's steps, for callers (`make-editions update`, tests), imported only when
@@ -139,6 +136,7 @@ def run(inputs: Inputs, work: Plan, runners: _Runners, report: Report) -> None:
             return
         for fmt, data in result.items():
             write_if_changed(project.output(ed.slug, ed.tag, fmt, ed.draft), data)
+        inputs.changed[ed.draft].append(Layout.edition(ed.slug, ed.tag))
         record = state.editions.setdefault(edition_id(ed.slug, ed.tag, ed.draft), {})
         record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
         record["entry"] = _entry(ed, {**record.get("entry", {}).get("sizes", {}),
@@ -200,24 +198,29 @@ def _entry(ed, sizes: dict, lead: dict | None) -> dict:
     if lead:
         image = {"src": lead["src"].removeprefix("../"), "width": lead["width"], "height": lead["height"],
                  "srcset": lead["srcset"].replace("../", ""), "alt": ""}
-    return {"slug": ed.slug, "tag": ed.tag, "kind": ed.kind, "title": ed.title, "author": ed.author,
+    return {"slug": ed.slug, "tag": ed.tag, "source": ed.source_lang, "kind": ed.kind, "title": ed.title, "author": ed.author,
             "date_iso": ed.date_iso, "date_text": ed.date_text, "summary": ed.summary, "draft": ed.draft,
             "updated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "image": image, "sizes": sizes}
 
 
 def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
-    """Each tree made exactly what should be in it, then its pages."""
+    """Each tree made exactly what should be in it, then its pages and search index."""
+    from . import search
+
     prune(inputs, report)
     for draft in (False, True):
         if draft and not opts.draft:
             continue
-        entries = [record["entry"] for eid, record in sorted(inputs.state.editions.items())
-                   if eid.endswith("|drafts" if draft else "|online") and "entry" in record]
-        pages = key(inputs.context, entries, [inputs.po(UI, tag) for tag in LANGUAGES], inputs.base_url)
+        pages = key(inputs.context, _entries(inputs, draft), [inputs.po(UI, tag) for tag in LANGUAGES],
+                    inputs.base_url)
         tree = inputs.project.layout(draft)
         if inputs.state.site.get(tree.root.name) != pages or not tree.path(Layout.index).exists():
-            write_index(inputs, draft)
+            write_site(inputs, report, draft)
             inputs.state.site[tree.root.name] = pages
+        try:  # the search index, when an edition page was written or removed
+            search.index(tree, changed=inputs.changed[draft], cache=inputs.project.cache / "search")
+        except EditionsError as exc:  # the old index stays; the editions are online
+            report.error(exc)
     report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
                + (f", {len(report.errors)} error(s)" if report.errors else ""))
 
@@ -279,7 +282,7 @@ def prune(inputs: Inputs, report: Report) -> None:
             link.unlink()
             report.say(f"removed {project.rel(link)} (a link)")
         for entry in sorted(os.scandir(tree), key=lambda e: e.name):
-            if not entry.is_dir(follow_symlinks=False) or entry.name in TREE_FOLDERS:
+            if not entry.is_dir(follow_symlinks=False) or entry.name in TREE_FOLDERS or entry.name.startswith("."):
                 continue
             slug = entry.name
             keep = {project.output(slug, tag, fmt, draft).name for tag in LANGUAGES
@@ -291,6 +294,7 @@ def prune(inputs: Inputs, report: Report) -> None:
                 if name not in keep and (path.is_file() or path.is_symlink()):
                     path.unlink()
                     report.say(f"removed {project.rel(path)}")
+                    inputs.changed[draft].append(f"{slug}/{name}")
             if not any(os.scandir(entry.path)):
                 os.rmdir(entry.path)
         if draft:
@@ -311,37 +315,35 @@ def prune(inputs: Inputs, report: Report) -> None:
 
 
 # Folders of a tree that are not articles (layout.py): pruned by their own writers.
-TREE_FOLDERS = {Layout.assets, Layout.search, *("fa", "ps", "en")}
+TREE_FOLDERS = {Layout.assets, Layout.search, *SECTIONS.values()}
 
 
-def write_index(inputs: Inputs, draft: bool = False) -> None:
-    """The tree's index.html (dist/, or dist-drafts/ for `draft`): every edition in it of
-    every manuscript in the project — not only those this run built — one section per
-    language, Dari first, with download sizes in each language's digits."""
-    from .locale import digits
+def write_site(inputs: Inputs, report: Report, draft: bool = False) -> None:
+    """The tree's pages around the editions (site.py): the chooser, each language's front
+    page, archive and feed, the sitemap — from every edition in the tree, not only those
+    this run built. The drafts' tree gets the same pages, linked from nothing, no sitemap."""
+    from . import site
     from .messages import UI as Words
     from .render import html
 
     project = inputs.project
-    uis = {tag: Words(tag, {} if tag == "en" else _ui_table(inputs, tag)) for tag in INDEX_ORDER}
-    envs = {tag: html.environment(project.root, uis[tag]) for tag in INDEX_ORDER}
-    sections = []
-    present = []
-    for tag in INDEX_ORDER:
-        entries = [inputs.state.editions[edition_id(slug, tag, draft)]["entry"] for slug in inputs.every
-                   if listed(inputs, slug, tag, draft) and "entry" in inputs.state.editions[edition_id(slug, tag, draft)]]
-        items = []
-        for entry in sorted(entries, key=lambda c: (c["date_iso"], c["slug"]), reverse=True):
-            slug = entry["slug"]
-            sizes = {f"{fmt}_kb": digits(str(max(1, round(entry["sizes"][fmt] / 1024))), tag)
-                     if fmt in entry.get("sizes", {}) else "–" for fmt in ("pdf", "epub")}
-            items.append({**entry, **sizes, "href": Layout.edition(slug, tag), "pdf": Layout.edition(slug, tag, "pdf"),
-                          "epub": Layout.edition(slug, tag, "epub")})
-        if items:
-            sections.append(html.index_section(envs[tag], tag, items))
-            present.append((tag, AUTONYMS[tag]))
-    write_if_changed(project.layout(draft).path(Layout.index),
-                     html.index_page(envs["fa-AF"], "fa-AF", OUTLET, sections, present))
+    envs = {tag: html.environment(project.root, Words(tag, {} if tag == "en" else _ui_table(inputs, tag)))
+            for tag in LANGUAGES}
+    removed: list[str] = []
+    site.write(project.layout(draft), _entries(inputs, draft), envs, "" if draft else inputs.base_url, removed)
+    for url in removed:
+        report.say(f"removed {project.rel(project.layout(draft).path(url))}")
+
+
+def _entries(inputs: Inputs, draft: bool) -> list[dict]:
+    """Every edition in the tree, with the languages its article is in there."""
+    found = [inputs.state.editions[edition_id(slug, tag, draft)]["entry"]
+             for slug in inputs.every for tag in LANGUAGES
+             if listed(inputs, slug, tag, draft) and "entry" in inputs.state.editions[edition_id(slug, tag, draft)]]
+    languages: dict = {}
+    for entry in found:
+        languages.setdefault(entry["slug"], []).append(entry["tag"])
+    return [{**entry, "languages": languages[entry["slug"]]} for entry in found]
 
 
 def _ui_table(inputs: Inputs, tag: str) -> dict:

@@ -223,6 +223,10 @@ def _main(args, runner, reports: list) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     except OSError as exc:  # a full disk, a read-only folder: what was written stays whole (atomic writes)
+        if exc.strerror is None:  # not the system's (Jinja2's TemplateNotFound is an OSError)
+            print(f"{project.rel(project.root / 'styles' / 'templates')}: error: {type(exc).__name__}: {exc} "
+                  "(restore the file from the project's repository)", file=sys.stderr)
+            return 1
         where = project.rel(Path(exc.filename)) if exc.filename else str(project.root)
         print(f"{where}: error: cannot write ({exc.strerror}): free some space or make the folder writable, "
               "then run again — nothing already written was damaged", file=sys.stderr)

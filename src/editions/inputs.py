@@ -8,6 +8,7 @@ catalog, and its cost does not grow with the archive's text."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class Inputs:
     articles: dict = field(default_factory=dict)    # slug → key of its manuscript and images (readable ones)
     manuscripts: dict = field(default_factory=dict)  # slug → Manuscript, parsed or loaded this run
     published: dict = field(default_factory=dict)   # (name, tag) → update.Published, read this run
+    changed: dict = field(default_factory=lambda: {False: [], True: []})  # draft → URLs written or removed
 
     def manuscript(self, slug: str):
         """The parsed manuscript (from the parse cache when its bytes are unchanged)."""
@@ -162,6 +164,27 @@ def _summary(pub, msgids: list[str]) -> dict:
             "problems": [[str(p.path), p.line, p.message] for p in pub.problems]}
 
 
+TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "markdown_it_py", "pillow", "polib")
+
+
+def tool_versions() -> list[str]:
+    """The installed versions of the tools the editions are made with, from the names of
+    their dist-info folders (one listing: importlib.metadata costs a no-op 40 ms)."""
+    import sysconfig
+
+    folder = Path(sysconfig.get_paths()["purelib"])
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        names = []
+    found = sorted(n for n in names if n.endswith(".dist-info") and n.split("-")[0].lower() in TOOLS)
+    if len(found) < len(TOOLS):  # not a plain site-packages: ask the slow way
+        from importlib.metadata import version
+
+        return [version(t.replace("_", "-")) for t in TOOLS]
+    return found
+
+
 def _parse(project: Project, slug: str, code: str):
     """Parse a manuscript, through a cache keyed by its bytes: pandoc runs only for
     manuscripts that changed."""
@@ -196,14 +219,12 @@ def _code(files: Files) -> str:
 def _context(project: Project, files: Files, code: str) -> str:
     """What every edition depends on besides its own text: styles, templates and fonts
     (the source files fonts.toml names), and the versions of the project and its tools."""
-    from importlib.metadata import version
-
     from .fsutil import read_toml
 
     styles = sorted(project.rel(p) for p in (project.root / "styles").rglob("*") if p.is_file())
     conf = read_toml(project.root / "styles" / "fonts.toml")
     faces = sorted(str(Path(conf["source_dir"]) / f["file"]) for f in conf.get("font", []))
-    tools = [__version__, version("pypandoc-binary"), version("weasyprint"), version("jinja2"), sys.version]
+    tools = [__version__, *tool_versions(), sys.version]
     return key(tools, code, [(p, files.digest(p)) for p in styles], [(p, files.digest(p)) for p in faces])
 
 

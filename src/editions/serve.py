@@ -15,7 +15,7 @@ RELOAD = ('<script>(function(){{var v="{version}";setInterval(function(){{fetch(
           '.catch(function(){{}})}},1000)}})()</script>')
 TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "text/html; charset=utf-8",
          ".css": "text/css; charset=utf-8", ".ttf": "font/ttf", ".json": "application/json",
-         ".txt": "text/plain; charset=utf-8", ".woff2": "font/woff2"}
+         ".txt": "text/plain; charset=utf-8", ".woff2": "font/woff2", ".xml": "application/xml; charset=utf-8"}
 
 
 class State:
@@ -44,6 +44,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self._get()
         except (ValueError, OSError):  # a NUL in the path, an unreadable name: the client's mistake
             self.send_error(400, "Bad request")
+
+    def guess_type(self, path):
+        if str(path).endswith("/feed.xml"):  # layout.Layout.feed
+            return "application/atom+xml; charset=utf-8"
+        return super().guess_type(path)
 
     def list_directory(self, path):  # no listings: a folder without index.html is not a page
         self.send_error(404, "Not found")

@@ -118,17 +118,44 @@ def environment(root: Path, ui: UI) -> jinja2.Environment:
 
 def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str],
          others: list[dict], assets: str, base_url: str = "") -> str:
+    import json
+
+    from ..layout import Layout
+    from ..site import OG_LOCALES
+
     counter = "persian" if edition.dir == "rtl" else "decimal"
     self_href = f"{edition.slug}.{edition.tag}.html"
     site = f"{base_url}{edition.slug}/" if base_url else ""
     body_html, links = printed_links(body_html, edition.tag)
     body_html, notes_html = split_notes(body_html)
+    canonical = f"{site}{self_href}" if site else ""
+    og_image = (base_url + edition.image.removeprefix("../")) if base_url and edition.image else edition.image
+    url = Layout.edition(edition.slug, edition.tag)
+    feed = Layout.absolute(Layout.feed(edition.tag), base_url) if base_url else Layout.href(url, Layout.feed(edition.tag))
+    # schema.org NewsArticle, as JSON whose <, > and & are \u escapes: no text of it (a
+    # translated title, a name) can close the <script> element or open a comment in it.
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": edition.title,
+               "author": {"@type": "Person", "name": edition.author}, "datePublished": edition.date_iso,
+               "inLanguage": edition.tag, "publisher": {"@type": "Organization", "name": outlet.get(edition.tag, "")}}
+    if edition.summary:
+        article["description"] = edition.summary
+    if og_image:
+        article["image"] = [og_image]
+    if canonical:
+        article["url"] = article["mainEntityOfPage"] = canonical
+    source = next((o for o in others if o["tag"] == edition.source_lang), None)
+    if source is not None and edition.source_lang != edition.tag:
+        article["translationOfWork"] = {"@type": "NewsArticle", "inLanguage": source["tag"],
+                                        "url": f"{site}{source['href']}" if site else source["href"]}
+    json_ld = (json.dumps(article, ensure_ascii=False, separators=(",", ":"))
+               .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+               .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
     return env.get_template("edition.html").render(
         e=_context(edition, body_html), notes_html=Markup(notes_html), links=links,
         outlet=outlet, others=others, assets=assets,
-        counter_style=counter, self_href=self_href, base_url=site,
-        canonical=f"{site}{self_href}" if site else "", og_locale=LANGUAGES[edition.tag].gettext,
-        og_image=(base_url + edition.image.removeprefix("../")) if base_url and edition.image else edition.image)
+        counter_style=counter, self_href=self_href, base_url=site, canonical=canonical,
+        og_locale=OG_LOCALES[edition.tag], og_alternates=[OG_LOCALES[o["tag"]] for o in others],
+        og_image=og_image, feed_href=feed, json_ld=Markup(json_ld))
 
 
 def epub_body(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str]) -> str:
@@ -139,13 +166,3 @@ def _context(edition: Edition, body_html: str) -> dict:
     ctx = dict(edition.__dict__)
     ctx["body_html"] = Markup(body_html)  # pandoc's output from an AST we built: Str nodes only
     return ctx
-
-
-def index_section(env: jinja2.Environment, tag: str, items: list[dict]) -> Markup:
-    return Markup(env.get_template("index-section.html").render(tag=tag, items=items))
-
-
-def index_page(env: jinja2.Environment, tag: str, outlet: dict[str, str], sections: list[Markup],
-               autonyms: list[tuple[str, str]]) -> str:
-    return env.get_template("index.html").render(tag=tag, outlet=outlet, sections=sections, autonyms=autonyms)
-
