@@ -169,3 +169,13 @@ def test_no_module_imports_one_that_imports_it():
 def test_the_executor_knows_no_format():
     words = {w.lower() for w in __import__("re").findall(r"[A-Za-z]+", (SRC / "executor.py").read_text())}
     assert not words & {"pdf", "epub", "html", "weasyprint", "pandoc"}
+
+
+def test_an_edition_without_a_figure_gets_a_social_card_pruned_with_it(built):
+    cards = built / "dist" / "assets" / "cards"
+    assert sorted(p.name for p in cards.iterdir()) == [f"{SLUG}.{tag}.png" for tag in ("en", "fa-AF", "ps-AF")]
+    assert (cards / f"{SLUG}.fa-AF.png").read_bytes().startswith(b"\x89PNG")
+    (built / "manuscripts" / f"{SLUG}.md").unlink()
+    _, report = recorded(built)
+    assert not cards.exists() or not list(cards.iterdir())
+    assert f"removed dist/assets/cards/{SLUG}.fa-AF.png" in report.lines

@@ -11,12 +11,13 @@ An unchanged archive costs a `stat` per file and a few digests: no manuscript, c
 renderer is read, started or imported."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .errors import EditionsError
-from .fsutil import write_if_changed
+from .fsutil import atomic_write, write_if_changed
 from .inputs import UI, Inputs, load_manuscripts, read, site_base_url  # noqa: F401 - for callers
 from .layout import FORMATS, SECTIONS, Layout
 from .locale import LANGUAGES, OUTLET
@@ -188,8 +189,28 @@ def _jobs(inputs: Inputs, work: Plan, keys: dict, leads: dict, report: Report):
             continue
         ui = () if p.tag == "en" else tuple(sorted(inputs.table(UI, p.tag).items()))
         ed = edition(ms, p.tag, table, draft=p.draft, pictures=pictures[(p.slug, p.draft)])
+        if not ed.image:  # no lead figure: the social card shows the masthead and the title
+            ed = dataclasses.replace(ed, image=_card(inputs, ed, dict(ui), tree))
         keys[(p.slug, p.tag, p.draft)] = p
         yield Job(str(project.root), ed, ui, outlet, p.others, p.formats, tuple(fonts), str(tree), inputs.base_url)
+
+
+def _card(inputs: Inputs, ed, words: dict, tree) -> str:
+    """The edition's social card (cards.py) in the tree's assets/cards/, made once for its
+    title, kicker and the house style (kept in .cache/cards/); its URL from the page."""
+    from . import cards
+    from .state import key as digest
+
+    kicker = words.get(ed.kind.capitalize(), ed.kind.capitalize()) if ed.kind else ""
+    kept = inputs.project.cache / "cards" / f"{digest(inputs.context, ed.tag, ed.title, kicker)}.png"
+    try:
+        data = kept.read_bytes()
+    except OSError:
+        data = cards.card(inputs.project.root, ed.tag, ed.title, kicker)
+        atomic_write(kept, data, durable=False)
+    url = f"{Layout.cards}/{cards.name(ed.slug, ed.tag)}"
+    write_if_changed(Layout(tree).path(url), data)
+    return Layout.href(Layout.edition(ed.slug, ed.tag), url)
 
 
 def _entry(ed, sizes: dict, lead: dict | None) -> dict:
@@ -297,6 +318,15 @@ def prune(inputs: Inputs, report: Report) -> None:
                     inputs.changed[draft].append(f"{slug}/{name}")
             if not any(os.scandir(entry.path)):
                 os.rmdir(entry.path)
+        cards = Layout(tree).path(Layout.cards)
+        if cards.is_dir() and not cards.is_symlink():  # each edition online without a lead figure has one
+            wanted = {f"{slug}.{tag}.png" for eid, record in state.editions.items()
+                      for slug, tag, where in [eid.split("|")] if where == ("drafts" if draft else "online")
+                      and not (record.get("entry") or {}).get("image")}
+            for path in sorted(cards.iterdir()):
+                if path.name not in wanted:
+                    path.unlink()
+                    report.say(f"removed {project.rel(path)}")
         if draft:
             continue
         shown = tree / "assets" / "images"

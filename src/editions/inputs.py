@@ -79,30 +79,58 @@ def read(project: Project, wanted, state: State, report, changed=lambda: None) -
             told.append(True)
             changed()
 
-    for slug in slugs:
+    stale = [slug for slug in slugs if not _unchanged(inputs, slug)]
+    if stale:
+        tell()  # (before any thread starts: the renderers' workers are forked now)
+        _parse_all(inputs, stale)
+    for slug in stale:
         try:
-            _article(inputs, slug, report, tell)
+            _article(inputs, slug, report)
         except EditionsError as exc:
             report.error(exc)
-            tell()
     _catalogs(inputs, report, tell)
     return inputs
 
 
-def _article(inputs: Inputs, slug: str, report, tell) -> None:
-    """The article's key; parsed and its template written when it changed."""
+def _unchanged(inputs: Inputs, slug: str) -> bool:
+    """Whether the article's manuscript, images and template are as the state knows them."""
+    project, files = inputs.project, inputs.files
+    record = inputs.state.articles.get(slug, {})
+    art_key = _article_key(files, project.rel(project.manuscripts / f"{slug}.md"), record.get("images", []),
+                           inputs.code)
+    if record.get("key") == art_key and record.get("pot") and record.get("pot") == files.digest(
+            project.rel(project.pot(slug))):
+        inputs.articles[slug] = art_key
+        return True
+    return False
+
+
+def _parse_all(inputs: Inputs, slugs: list[str]) -> None:
+    """Parse the changed manuscripts, several at once (pandoc is a process of its own):
+    an archive's cold build spends its first seconds here. Errors stay for each article."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def parse(slug: str):
+        try:
+            return _parse(inputs.project, slug, inputs.code)
+        except EditionsError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max(1, min(len(slugs), os.cpu_count() or 1))) as pool:
+        for slug, ms in zip(slugs, pool.map(parse, slugs)):
+            if not isinstance(ms, EditionsError):
+                inputs.manuscripts[slug] = ms
+
+
+def _article(inputs: Inputs, slug: str, report) -> None:
+    """A changed article: parsed, its template written, its record and key anew."""
     project, files, state = inputs.project, inputs.files, inputs.state
     rel = project.rel(project.manuscripts / f"{slug}.md")
     record = state.articles.get(slug, {})
-    art_key = _article_key(files, rel, record.get("images", []), inputs.code)
     pot = project.rel(project.pot(slug))
-    if record.get("key") == art_key and record.get("pot") == files.digest(pot) and record.get("pot"):
-        inputs.articles[slug] = art_key
-        return
-    tell()
     from . import figures, update
 
-    ms = inputs.manuscript(slug)
+    ms = inputs.manuscript(slug)  # (parsed again here when it failed: its error is raised)
     found = sorted({project.rel((ms.path.parent / src)) for src, _ in figures.sources(ms)})
     art_key = _article_key(files, rel, found, inputs.code)
     update.template(project, ms, report)

@@ -38,6 +38,7 @@ class Layout:
     robots = "robots.txt"
     assets = "assets"
     images = "assets/images"
+    cards = "assets/cards"   # social cards of editions without a lead figure (cards.py)
     search = "pagefind"
 
     @staticmethod
