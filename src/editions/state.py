@@ -67,8 +67,8 @@ class Files:
         self.seen.pop(rel, None)
 
     def kept(self) -> dict:
-        """The records worth keeping: files this run looked at."""
-        return {rel: self.known[rel] for rel, sha in self.seen.items() if sha is not None and rel in self.known}
+        """The records worth keeping: all but those of files this run found gone."""
+        return {rel: record for rel, record in self.known.items() if self.seen.get(rel, "") is not None}
 
 
 def _regular(mode: int) -> bool:
@@ -88,17 +88,20 @@ class State:
     catalogs: dict = field(default_factory=dict)   # "slug|tag" → {"merged", "key", "summary"}
     editions: dict = field(default_factory=dict)   # "slug|tag|online|drafts" → {"built": {fmt: key}, "record"}
     site: dict = field(default_factory=dict)       # tree → key
+    text: str = field(default="", repr=False, compare=False)  # as read: an unchanged state is not written
 
     @classmethod
     def read(cls, path: Path) -> "State":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
         except (OSError, ValueError):
             return cls()
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return cls()
         try:
-            return cls(**{k: dict(data.get(k, {})) for k in ("files", "articles", "catalogs", "editions", "site")})
+            return cls(**{k: dict(data.get(k, {})) for k in ("files", "articles", "catalogs", "editions", "site")},
+                       text=text)
         except (TypeError, ValueError):
             return cls()
 
@@ -106,7 +109,9 @@ class State:
         data = {"version": VERSION, "files": files.kept(), "articles": self.articles,
                 "catalogs": self.catalogs, "editions": self.editions, "site": self.site}
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        atomic_write(path, text.encode("utf-8"), durable=False)
+        if text != self.text:
+            atomic_write(path, text.encode("utf-8"), durable=False)
+            self.text = text
 
 
 def key(*parts) -> str:
