@@ -148,19 +148,19 @@ def cli_build(root: Path, *args: str, timeout: int = 600):
 
 
 @pytest.fixture(scope="session")
-def published(tmp_path_factory) -> Path:
+def shared_build(tmp_path_factory) -> Path:
     """Every article of the project built once, with the real command, into all its
     editions: shared by the modules that judge the output (end to end, the analysis
     article, accessibility). Read-only: a test that changes the tree makes its own copy."""
-    root = copy_project(tmp_path_factory.mktemp("published"), slugs=ALL)
+    root = copy_project(tmp_path_factory.mktemp("shared"), slugs=ALL)
     done = cli_build(root)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
 
 
 @pytest.fixture(scope="session")
-def epubchecked(published) -> dict:
-    """epubcheck's verdict on every EPUB of `published`, in one JVM (tests/epubcheck.py)."""
+def epubchecked(shared_build) -> dict:
+    """epubcheck's verdict on every EPUB of `shared_build`, in one JVM (tests/epubcheck.py)."""
     import epubcheck
 
-    return epubcheck.check(sorted((published / "dist").rglob("*.epub")))
+    return epubcheck.check(sorted((shared_build / "dist").rglob("*.epub")))

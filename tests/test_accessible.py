@@ -1,6 +1,6 @@
 """Accessible, archival PDFs and EPUBs, with print typography a Dari or Pashto reader trusts
 (issue 14). Both articles are built with the real command (the session's shared build,
-conftest.published); the PDFs are read back with pikepdf (structure tree, metadata,
+conftest.shared_build); the PDFs are read back with pikepdf (structure tree, metadata,
 annotations, content streams), poppler (text, pixels), the EPUBs unzipped."""
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ MARGIN_MM = (22, 20, 24, 20)  # print.css: top, right, bottom, left
 
 
 @pytest.fixture(scope="module")
-def built(published) -> Path:
+def built(shared_build) -> Path:
     for slug, tag in EDITIONS:
-        assert out(published, slug, tag, "pdf").is_file(), (slug, tag)
-    return published
+        assert out(shared_build, slug, tag, "pdf").is_file(), (slug, tag)
+    return shared_build
 
 
 def out(root: Path, slug: str, tag: str, fmt: str) -> Path:

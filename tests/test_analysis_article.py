@@ -1,6 +1,6 @@
 """The realistic analysis article — a photo with planted GPS, a table, three notes, a
 quotation, a list, links of every kind — built into nine editions with the real command
-(the session's shared build of the project, conftest.published) and judged with real
+(the session's shared build of the project, conftest.shared_build) and judged with real
 tools (HTML parser, epubcheck, pdfimages, pdftotext, Pillow)."""
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ PLANTED = (b"SN-PLANTED", b"PLANTED-XMP", b"Exif\x00\x00", b"http://ns.adobe.com
 
 
 @pytest.fixture(scope="module")
-def built(published) -> Path:
-    return published
+def built(shared_build) -> Path:
+    return shared_build
 
 
 def out(root: Path, tag: str, fmt: str) -> Path:

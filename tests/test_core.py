@@ -12,34 +12,17 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import SLUG, copy_project
+from conftest import SLUG, Recorder, copy_project
 from editions import executor, inputs, serve
 from editions.build import Project, build
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "editions"
 
 
-class Recorder:
-    """A runner that renders nothing: it records each job and hands back small stand-ins
-    for the files (so the build writes them and records the edition as built)."""
-
-    def __init__(self):
-        self.jobs: list[tuple[str, str, bool, tuple]] = []
-
-    def run(self, jobs, done) -> None:
-        for job in jobs:
-            ed = job.edition
-            self.jobs.append((ed.slug, ed.tag, ed.draft, job.formats))
-            done(job, {fmt: f"{fmt} of {ed.slug} {ed.tag}".encode() for fmt in job.formats})
-
-    def close(self) -> None:
-        pass
-
-
 def recorded(root: Path, **kw) -> tuple[list, object]:
     runner = Recorder()
     report = build(Project(root), runner=runner, **kw)
-    return sorted((slug, tag) for slug, tag, _, _ in runner.jobs), report
+    return sorted((slug, tag) for slug, tag, _ in runner.built), report
 
 
 @pytest.fixture

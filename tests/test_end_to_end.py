@@ -1,5 +1,5 @@
 """The seed article's nine editions, built with the real command (the session's shared build of
-the project, conftest.published), checked with real tools."""
+the project, conftest.shared_build), checked with real tools."""
 from __future__ import annotations
 
 import re
@@ -27,8 +27,8 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def built(published) -> Path:
-    return published
+def built(shared_build) -> Path:
+    return shared_build
 
 
 def out(root: Path, tag: str, fmt: str) -> Path:

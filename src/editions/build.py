@@ -105,7 +105,11 @@ class _Runners:
         if self.given is None and self.made is None:
             from . import executor
 
-            self.made = executor.make(self.opts.executor, self.opts.jobs, self.opts.scheduler, str(self.project.root))
+            from .render.edition import CPU, RENDERERS
+
+            # Worker processes only for formats that need them (an HTML-only build starts none).
+            jobs = self.opts.jobs if any(RENDERERS[f][0] == CPU for f in self.opts.formats) else 1
+            self.made = executor.make(self.opts.executor, jobs, self.opts.scheduler, str(self.project.root))
         return self.given or self.made
 
     def close(self) -> None:
@@ -141,7 +145,8 @@ def run(inputs: Inputs, work: Plan, runners: _Runners, report: Report) -> None:
         record = state.editions.setdefault(edition_id(ed.slug, ed.tag, ed.draft), {})
         record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
         record["entry"] = _entry(ed, {**record.get("entry", {}).get("sizes", {}),
-                                      **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug))
+                                      **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug),
+                                 project.output(ed.slug, ed.tag, "html", ed.draft))
         report.built += 1
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
                          + ", ".join(project.rel(project.output(ed.slug, ed.tag, f, ed.draft)) for f in result))
@@ -213,15 +218,25 @@ def _card(inputs: Inputs, ed, words: dict, tree) -> str:
     return Layout.href(Layout.edition(ed.slug, ed.tag), url)
 
 
-def _entry(ed, sizes: dict, lead: dict | None) -> dict:
-    """What the site's pages say about one edition."""
+def _entry(ed, sizes: dict, lead: dict | None, page) -> dict:
+    """What the site's pages say about one edition. `updated` is when its page last changed
+    (files are written only when their bytes change): a rebuild that changes nothing,
+    even one without the state, changes no feed."""
     image = None
     if lead:
         image = {"src": lead["src"].removeprefix("../"), "width": lead["width"], "height": lead["height"],
                  "srcset": lead["srcset"].replace("../", ""), "alt": ""}
     return {"slug": ed.slug, "tag": ed.tag, "source": ed.source_lang, "kind": ed.kind, "title": ed.title, "author": ed.author,
             "date_iso": ed.date_iso, "date_text": ed.date_text, "summary": ed.summary, "draft": ed.draft,
-            "updated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "image": image, "sizes": sizes}
+            "updated": _modified(page), "image": image, "sizes": sizes}
+
+
+def _modified(path) -> str:
+    try:
+        when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    except OSError:
+        when = datetime.now(timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
