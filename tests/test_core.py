@@ -46,12 +46,18 @@ def test_nothing_changed_nothing_planned_nothing_read(built, monkeypatch):
 
 
 def test_a_no_op_imports_no_renderer_and_no_extractor(built):
-    code = (f"import sys; from pathlib import Path; from editions.build import Project, build\n"
-            f"r = build(Project(Path({str(built)!r})))\n"
-            "print(r.unchanged, sorted(m for m in ('weasyprint', 'babel.messages.extract', 'polib', 'jinja2',"
+    """The command itself (not only build()): no process started, no renderer imported."""
+    code = ("import sys\n"
+            "started = []\n"
+            "sys.addaudithook(lambda e, a: started.append(e) if e in ('os.fork', 'os.posix_spawn', 'os.exec',"
+            " 'subprocess.Popen') else None)\n"
+            "from editions import cli\n"
+            f"code = cli.main(['--root', {str(built)!r}, 'build'])\n"
+            "print(code, started, sorted(m for m in ('weasyprint', 'babel.messages.extract', 'polib', 'jinja2',"
             " 'editions.render.pdf', 'multiprocessing.pool', 'concurrent.futures.process') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip().splitlines()[-1] == "3 []", out.stdout + out.stderr
+    assert "0 built, 3 unchanged" in out.stdout, out.stdout + out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "0 [] []", out.stdout + out.stderr
 
 
 def test_one_dari_catalog_plans_only_its_edition(built):

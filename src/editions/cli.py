@@ -145,20 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     reports: list = []  # the build's report as it goes: what an interrupted run had done
     with _ctrl_c():
         try:
-            runner = None
-            if (args.command or "build") == "build" and getattr(args, "executor", "local") == "local":
-                from .executor import Local
-
-                # before the imports below: the workers warm up meanwhile
-                runner = Local(getattr(args, "jobs", None), str(args.root))
-            try:
-                return _main(args, runner, reports)
-            except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
-                sys.stdout = None
-                return 0
-            finally:
-                if runner is not None:
-                    runner.close()
+            # (the build starts its renderers itself, once it finds something changed)
+            return _main(args, reports)
+        except BrokenPipeError:  # `make-editions status | head`: the reader left, nothing is wrong
+            sys.stdout = None
+            return 0
         except KeyboardInterrupt:
             print(_interrupted(reports[-1] if reports else None), file=sys.stderr, flush=True)
             return INTERRUPTED
@@ -201,7 +192,7 @@ def _ctrl_c():
         signal.signal(signal.SIGINT, previous)
 
 
-def _main(args, runner, reports: list) -> int:
+def _main(args, reports: list) -> int:
     from . import build as b
     from .fsutil import project_lock
 
@@ -215,7 +206,7 @@ def _main(args, runner, reports: list) -> int:
         if command == "serve":
             return _serve(b, project, args.port, reports, args.draft)
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            report = _run(b, project, command, args, runner, reports)
+            report = _run(b, project, command, args, reports)
     except UsageError as exc:
         print(f"make-editions: error: {exc}", file=sys.stderr)
         return 2
@@ -315,7 +306,7 @@ def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
     return 0
 
 
-def _run(b, project, command: str, args, runner=None, reports: list | None = None):
+def _run(b, project, command: str, args, reports: list | None = None):
     if command == "build":
         if getattr(args, "executor", "local") == "dask" and not args.scheduler:
             raise UsageError("--executor dask needs --scheduler ADDRESS")
@@ -326,7 +317,7 @@ def _run(b, project, command: str, args, runner=None, reports: list | None = Non
                                formats=getattr(args, "format", None), draft=getattr(args, "draft", False),
                                jobs=getattr(args, "jobs", None), executor=getattr(args, "executor", "local"),
                                scheduler=getattr(args, "scheduler", None))
-        return b.build(project, options, runner=runner, report=report)
+        return b.build(project, options, report=report)
     report = b.Report()
     if command == "rename":
         from .rename import rename
