@@ -18,12 +18,13 @@ from datetime import datetime, timezone
 
 from .errors import EditionsError
 from .fsutil import atomic_write, write_if_changed
-from .inputs import UI, Inputs, load_manuscripts, read, site_base_url  # noqa: F401 - for callers
+from .inputs import UI, Inputs, load_manuscripts, read  # noqa: F401 - load_manuscripts: for callers
 from .layout import FORMATS, SECTIONS, Layout
 from .locale import LANGUAGES, OUTLET
 from .plan import Plan, plan
 from .project import Project, slugs_of  # noqa: F401 - the project's paths, for callers
 from .state import State, edition_id, key
+
 
 def __getattr__(name: str):
     """update.py's steps, for callers (`make-editions update`, tests), imported only when
@@ -104,7 +105,6 @@ class _Runners:
     def start(self):
         if self.given is None and self.made is None:
             from . import executor
-
             from .render.edition import CPU, RENDERERS
 
             # Worker processes only for formats that need them (an HTML-only build starts none).
@@ -247,11 +247,11 @@ def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
     for draft in (False, True):
         if draft and not opts.draft:
             continue
-        pages = key(inputs.context, _entries(inputs, draft), [inputs.po(UI, tag) for tag in LANGUAGES],
-                    inputs.base_url)
+        entries = _entries(inputs, draft)
+        pages = key(inputs.context, entries, [inputs.po(UI, tag) for tag in LANGUAGES], inputs.base_url)
         tree = inputs.project.layout(draft)
         if inputs.state.site.get(tree.root.name) != pages or not tree.path(Layout.index).exists():
-            write_site(inputs, report, draft)
+            write_site(inputs, entries, report, draft)
             inputs.state.site[tree.root.name] = pages
         try:  # the search index, when an edition page was written or removed
             search.index(tree, changed=inputs.changed[draft], cache=inputs.project.cache / "search")
@@ -333,18 +333,13 @@ def prune(inputs: Inputs, report: Report) -> None:
                     inputs.changed[draft].append(f"{slug}/{name}")
             if not any(os.scandir(entry.path)):
                 os.rmdir(entry.path)
-        cards = Layout(tree).path(Layout.cards)
-        if cards.is_dir() and not cards.is_symlink():  # each edition online without a lead figure has one
-            wanted = {f"{slug}.{tag}.png" for eid, record in state.editions.items()
-                      for slug, tag, where in [eid.split("|")] if where == ("drafts" if draft else "online")
-                      and not (record.get("entry") or {}).get("image")}
-            for path in sorted(cards.iterdir()):
-                if path.name not in wanted:
-                    path.unlink()
-                    report.say(f"removed {project.rel(path)}")
+        # each edition in the tree without a lead figure has a card
+        _keep_only(inputs, Layout(tree).path(Layout.cards), report,
+                   {f"{slug}.{tag}.png" for eid, record in state.editions.items()
+                    for slug, tag, where in [eid.split("|")] if where == ("drafts" if draft else "online")
+                    and not (record.get("entry") or {}).get("image")})
         if draft:
             continue
-        shown = tree / "assets" / "images"
         used = set()
         for slug in slugs:
             record = state.articles.get(slug)
@@ -352,21 +347,28 @@ def prune(inputs: Inputs, report: Report) -> None:
                 used = None  # an article not yet published here: leave the images alone
                 break
             used |= set(record["shown"])
-        if used is not None and shown.is_dir() and not shown.is_symlink():
-            for path in sorted(shown.iterdir()):
-                if path.name not in used:
-                    path.unlink()
-                    report.say(f"removed {project.rel(path)}")
+        if used is not None:
+            _keep_only(inputs, Layout(tree).path(Layout.images), report, used)
+
+
+def _keep_only(inputs: Inputs, folder, report: Report, names: set[str]) -> None:
+    """Remove (and name) the files of `folder` not in `names`; a linked folder is not entered."""
+    if folder.is_dir() and not folder.is_symlink():
+        for path in sorted(folder.iterdir()):
+            if path.name not in names:
+                path.unlink()
+                report.say(f"removed {inputs.project.rel(path)}")
 
 
 # Folders of a tree that are not articles (layout.py): pruned by their own writers.
 TREE_FOLDERS = {Layout.assets, Layout.search, *SECTIONS.values()}
 
 
-def write_site(inputs: Inputs, report: Report, draft: bool = False) -> None:
+def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool = False) -> None:
     """The tree's pages around the editions (site.py): the chooser, each language's front
-    page, archive and feed, the sitemap — from every edition in the tree, not only those
-    this run built. The drafts' tree gets the same pages, linked from nothing, no sitemap."""
+    page, archive and feed, the sitemap — from every edition in the tree (`entries`), not
+    only those this run built. The drafts' tree gets the same pages, linked from nothing,
+    no sitemap."""
     from . import site
     from .messages import UI as Words
     from .render import html
@@ -375,7 +377,7 @@ def write_site(inputs: Inputs, report: Report, draft: bool = False) -> None:
     envs = {tag: html.environment(project.root, Words(tag, {} if tag == "en" else _ui_table(inputs, tag)))
             for tag in LANGUAGES}
     removed: list[str] = []
-    site.write(project.layout(draft), _entries(inputs, draft), envs, "" if draft else inputs.base_url, removed)
+    site.write(project.layout(draft), entries, envs, "" if draft else inputs.base_url, removed)
     for url in removed:
         report.say(f"removed {project.rel(project.layout(draft).path(url))}")
 
