@@ -36,6 +36,7 @@ class Inputs:
     manuscripts: dict = field(default_factory=dict)  # slug → Manuscript, parsed or loaded this run
     published: dict = field(default_factory=dict)   # (name, tag) → update.Published, read this run
     changed: dict = field(default_factory=lambda: {False: [], True: []})  # draft → URLs written or removed
+    templates: dict = field(default_factory=dict)   # name → POT made this run
 
     def manuscript(self, slug: str):
         """The parsed manuscript (from the parse cache when its bytes are unchanged)."""
@@ -133,7 +134,7 @@ def _article(inputs: Inputs, slug: str, report) -> None:
     ms = inputs.manuscript(slug)  # (parsed again here when it failed: its error is raised)
     found = sorted({project.rel((ms.path.parent / src)) for src, _ in figures.sources(ms)})
     art_key = _article_key(files, rel, found, inputs.code)
-    update.template(project, ms, report)
+    inputs.templates[slug] = update.template(project, ms, report)
     files.forget(pot)
     state.articles[slug] = {"key": art_key, "lang": ms.lang, "images": found, "pot": files.digest(pot),
                             "segments": len(ms.segments), "shown": record.get("shown")}
@@ -166,7 +167,7 @@ def _catalogs(inputs: Inputs, report, tell) -> None:
     tell()
     from . import update
 
-    pots = {}
+    pots = inputs.templates  # (a changed article's was made by _article)
     for name, _, _ in stale:
         if name not in pots:
             pots[name] = (update.ui_template(project, report) if name == UI

@@ -32,21 +32,22 @@ def extract(project, mss, report) -> dict:
 
 def template(project, ms, report):
     """One manuscript's POT, written to translations/ if it changed."""
-    pot = catalog.template_for(ms, project.root)
-    try:
-        if catalog.save_template(pot, project.pot(ms.slug), project.cache / "templates"):
-            report.say(f"wrote {project.rel(project.pot(ms.slug))}")
-    except EditionsError as exc:  # something else in the template's place: reported, the rest goes on
-        report.error(exc)
-    return pot
+    return _saved(project, catalog.template_for(ms, project.root), project.pot(ms.slug), report)
 
 
 def ui_template(project, report):
-    ui = messages.template(project.root, project.cache / "templates")
-    path = project.translations / f"{messages.DOMAIN}.pot"
-    if catalog.save_template(ui, path, project.cache / "templates"):
-        report.say(f"wrote {project.rel(path)}")
-    return ui
+    """messages.pot, from the templates, written to translations/ if it changed."""
+    return _saved(project, messages.template(project.root, project.cache / "templates"),
+                  project.translations / f"{messages.DOMAIN}.pot", report)
+
+
+def _saved(project, pot, path, report):
+    try:
+        if catalog.save_template(pot, path, project.cache / "templates"):
+            report.say(f"wrote {project.rel(path)}")
+    except EditionsError as exc:  # something else in the template's place: reported, the rest goes on
+        report.error(exc)
+    return pot
 
 
 def update(project, mss, report) -> tuple[dict, dict]:
@@ -85,7 +86,7 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None) -
         merged = catalog.merge(old, pot, LANGUAGES[tag], memory, project.rel(path))
         unchanged = old is not None and catalog.same(merged, old)
         if not unchanged:
-            writes.append((merged, path, old is None))
+            writes.append((merged, path, old is None, (name, tag)))
         found[(name, tag)] = (old if unchanged else merged)
 
     def save(work) -> bool | EditionsError:
@@ -100,13 +101,13 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None) -
     # (no process pool: nothing forks beside the threads a preview server or a pool runs).
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
         written = list(pool.map(save, writes))
-    for (_, path, created), wrote in zip(writes, written):
+    for (_, path, created, which), wrote in zip(writes, written):
         if isinstance(wrote, EditionsError):
             report.error(wrote)
-            found.pop((path.stem, _tag_of(path)), None)  # not written, not published: old editions stay
+            found.pop(which, None)  # not written, not published: old editions stay
         elif wrote:
             report.say(f"{'created' if created else 'updated'} {project.rel(path)}")
-    rewritten = {path for _, path, _ in writes}
+    rewritten = {path for _, path, _, _ in writes}
     out = {}
     for (name, tag), po in found.items():
         path = project.po(name, tag)
@@ -124,11 +125,6 @@ def published(po, path, name: str) -> Published:
     problems: list[EditionsError] = []
     table = check.translations(po, path, problems, formatted=name == messages.DOMAIN)
     return Published(table, tuple(problems))
-
-
-def _tag_of(path) -> str:
-    by_folder = {lang.gettext: tag for tag, lang in LANGUAGES.items()}
-    return by_folder[path.parent.parent.name]
 
 
 def _new_segments(old, pot) -> bool:
