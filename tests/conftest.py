@@ -1,8 +1,10 @@
 """Shared fixtures: a copy of the real project in tmp_path, and small manuscripts."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,32 @@ def epubchecked(shared_build) -> dict:
     import epubcheck
 
     return epubcheck.check(sorted((shared_build / "dist").rglob("*.epub")))
+
+
+# Debian's Chromium, driven by Playwright, for the tests that look at pages in a browser.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@contextlib.contextmanager
+def served(tree: Path):
+    """`tree` (a built dist/) on 127.0.0.1 by the project's own server, without live reload: its URL."""
+    from editions import serve
+
+    httpd = serve.server(tree, 0, live=False)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/"
+    finally:
+        httpd.shutdown()

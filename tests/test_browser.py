@@ -3,23 +3,19 @@ and desktop widths: direction, fonts, overflow, console, links, axe-core; screen
 kept in test-artifacts/screenshots/."""
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, SLUG, copy_project
+from conftest import ROOT, SLUG, copy_project, served
 from editions import serve
 from editions.build import Project, build
 from editions.executor import Local
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PAGES = {
     "index": ("index.html", "rtl", {"Sangar Sans Arabic"}),
     "front-fa": ("fa/", "rtl", {"Sangar Sans Arabic"}),
@@ -42,20 +38,10 @@ TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "t
 def site(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("web"))
     assert not build(Project(root), runner=Local(1)).errors
-    httpd = serve.server(root / "dist", 0, live=False)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
+    with served(root / "dist") as url:
+        yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 # The editions at every width; the site's pages (chooser, front pages, archive) at phone and desktop.

@@ -9,21 +9,17 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import ALL, copy_project
-from editions import search, serve
+from conftest import ALL, copy_project, served
+from editions import search
 from editions.build import Project, build
 from editions.errors import EditionsError
 from editions.executor import Local
 from editions.layout import Layout
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 SEED, WATER = "cloud-over-the-taliban", "kabul-water-crisis"
 # query → the editions the box of its language finds
 DARI = {
@@ -70,20 +66,10 @@ def tree(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(tree):
-    httpd = serve.server(tree / "dist", 0, live=False)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
+    with served(tree / "dist") as url:
+        yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def ask(page, query: str) -> tuple[str, list[dict]]:

@@ -10,21 +10,16 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import SLUG, copy_project
-from editions import serve
+from conftest import SLUG, copy_project, served
 from editions.build import Project, build
 from editions.executor import Local
 from editions.render import assets
 from editions.render.assets import MANIFEST
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 DARI = f"{SLUG}/{SLUG}.fa-AF.html"
 ENGLISH = f"{SLUG}/{SLUG}.en.html"
 # What the Dari edition of the seed article may transfer, cold: its HTML, the stylesheets
@@ -47,20 +42,10 @@ def tree(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(tree):
-    httpd = serve.server(tree / "dist", 0, live=False)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
+    with served(tree / "dist") as url:
+        yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def faces_by_file(root: Path) -> dict[str, assets.Font]:
