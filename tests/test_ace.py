@@ -14,7 +14,7 @@ import pytest
 from conftest import ALL, ROOT, copy_project
 
 ACE = ROOT / ".venv" / "ace" / "node_modules" / ".bin" / "ace-puppeteer"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
 pytestmark = pytest.mark.skipif(not ACE.exists(), reason="Ace is installed by `make setup`")
 
 

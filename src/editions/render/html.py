@@ -119,19 +119,24 @@ def environment(root: Path, ui: UI) -> jinja2.Environment:
 def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict[str, str],
          others: list[dict], assets: str, base_url: str = "") -> str:
     import json
+    from urllib.parse import urljoin
 
     from ..layout import Layout
     from ..site import OG_LOCALES
 
     counter = "persian" if edition.dir == "rtl" else "decimal"
-    self_href = f"{edition.slug}.{edition.tag}.html"
-    site = f"{base_url}{edition.slug}/" if base_url else ""
+    url = Layout.edition(edition.slug, edition.tag)
+    self_href = Layout.href(url, url)
+    canonical = Layout.absolute(url, base_url) if base_url else ""
+    site = canonical.removesuffix(self_href)  # the page's folder, absolute ("" without base_url)
+
+    def published(href: str) -> str:  # a link from this page, absolute when the site has an address
+        return urljoin(canonical, href) if canonical else href
+
     body_html, links = printed_links(body_html, edition.tag)
     body_html, notes_html = split_notes(body_html)
-    canonical = f"{site}{self_href}" if site else ""
-    og_image = (base_url + edition.image.removeprefix("../")) if base_url and edition.image else edition.image
-    url = Layout.edition(edition.slug, edition.tag)
-    feed = Layout.absolute(Layout.feed(edition.tag), base_url) if base_url else Layout.href(url, Layout.feed(edition.tag))
+    og_image = published(edition.image) if edition.image else ""
+    feed = published(Layout.href(url, Layout.feed(edition.tag)))
     # schema.org NewsArticle, as JSON whose <, > and & are \u escapes: no text of it (a
     # translated title, a name) can close the <script> element or open a comment in it.
     article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": edition.title,
@@ -143,10 +148,10 @@ def page(env: jinja2.Environment, edition: Edition, body_html: str, outlet: dict
         article["image"] = [og_image]
     if canonical:
         article["url"] = article["mainEntityOfPage"] = canonical
-    source = next((o for o in others if o["tag"] == edition.source_lang), None)
-    if source is not None and edition.source_lang != edition.tag:
+    source = next((o for o in others if o["tag"] == edition.source_lang), None)  # (others: not this one)
+    if source is not None:
         article["translationOfWork"] = {"@type": "NewsArticle", "inLanguage": source["tag"],
-                                        "url": f"{site}{source['href']}" if site else source["href"]}
+                                        "url": published(source["href"])}
     json_ld = (json.dumps(article, ensure_ascii=False, separators=(",", ":"))
                .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
                .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
