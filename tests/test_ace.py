@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ALL, ROOT, copy_project
+from conftest import ALL, CHROMIUM, ROOT, copy_project
 
 ACE = ROOT / ".venv" / "ace" / "node_modules" / ".bin" / "ace-puppeteer"
 
