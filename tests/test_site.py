@@ -192,7 +192,9 @@ def test_front_pages_list_the_latest_newest_first_with_images_sizes_and_switcher
         assert [f.attrs["href"] for f in feeds] == ["feed.xml"]
         alternates = {n.attrs["hreflang"]: n.attrs["href"] for n in tree.find("link", rel="alternate")
                       if "hreflang" in n.attrs}
-        assert alternates == {**{t: ("./" if t == tag else f"../{Layout.section(t)}/") for t in TAGS}, "x-default": "../"}
+        assert alternates == {}  # hreflang only as absolute URLs: with a base_url (test below)
+        assert tree.find("meta", name="description")[0].attrs["content"].endswith(
+            {"fa-AF": "افغانستان و منطقه", "ps-AF": "شننې او نظرونه", "en": "the region"}[tag])
         foot = [a.attrs["href"] for a in tree.find("footer")[0].iter("a")]
         assert foot == ["./", "archive/", "feed.xml"]
 
@@ -217,7 +219,8 @@ def test_the_root_is_a_chooser_each_section_in_its_own_language(dist, envs):
             assert "Archive" in words
     alternates = {n.attrs["hreflang"]: n.attrs["href"] for n in tree.find("link", rel="alternate") if "hreflang" in n.attrs
                   and n.attrs.get("type") is None}
-    assert alternates == {"fa-AF": "fa/", "ps-AF": "ps/", "en": "en/", "x-default": "./"}
+    assert alternates == {}  # no base_url: no hreflang (absolute only)
+    assert "افغانستان" in tree.find("meta", name="description")[0].attrs["content"]
 
 
 def test_a_language_without_editions_leaves_the_chooser_and_its_pages_go(dist, envs):
@@ -456,7 +459,13 @@ def test_site_pages_get_canonical_urls_with_a_base_url(dist, envs):
     tree = page(dist, Layout.front("en"))
     assert [n.attrs["href"] for n in tree.find("link", rel="canonical")] == [BASE + "en/"]
     alternates = {n.attrs["hreflang"]: n.attrs["href"] for n in tree.find("link", rel="alternate") if "hreflang" in n.attrs}
-    assert alternates["x-default"] == BASE and alternates["fa-AF"] == BASE + "fa/"
+    assert alternates == {**{t: BASE + Layout.section(t) + "/" for t in TAGS}, "x-default": BASE}
+    root = page(dist, Layout.index)
+    assert {n.attrs["hreflang"]: n.attrs["href"] for n in root.find("link", rel="alternate")
+            if "hreflang" in n.attrs and n.attrs.get("type") is None} == alternates
+    archive = page(dist, Layout.archive("fa-AF"))
+    assert {n.attrs["hreflang"]: n.attrs["href"] for n in archive.find("link", rel="alternate")
+            if "hreflang" in n.attrs} == {t: BASE + Layout.section(t) + "/archive/" for t in TAGS}
     month = page(dist, Layout.archive("fa-AF", "1405-09"))
     assert [n.attrs["href"] for n in month.find("link", rel="canonical")] == [BASE + "fa/archive/1405-09/"]
 
@@ -535,6 +544,18 @@ def test_edition_page_og_locale_and_its_alternates(envs, tag, locale, alternates
     tree = Tree(render_edition(envs, tag)).root
     assert [m.attrs["content"] for m in tree.find("meta", property="og:locale")] == [locale]
     assert [m.attrs["content"] for m in tree.find("meta", property="og:locale:alternate")] == alternates
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_edition_page_hreflang_alternates_are_absolute_or_absent(envs, tag):
+    def alternates(text):
+        return {n.attrs["hreflang"]: n.attrs["href"] for n in Tree(text).root.find("link", rel="alternate")
+                if "hreflang" in n.attrs and n.attrs.get("type") is None}
+
+    assert alternates(render_edition(envs, tag)) == {}  # a relative hreflang is invalid: none without base_url
+    found = alternates(render_edition(envs, tag, BASE))
+    assert found[tag] == BASE + f"piece/piece.{tag}.html" and len(found) > 1
+    assert all(href.startswith(BASE) for href in found.values())
 
 
 @pytest.mark.parametrize("tag", TAGS)

@@ -27,6 +27,10 @@ Decisions:
   the text every other edition was translated from. An article published in one
   language has no alternates. The alternates of an article are the languages that have
   an entry in `entries`, so that no alternate names a page that is not online.
+- **No hreflang alternates without base_url**: search engines read them only as absolute
+  URLs (Google: "fully-qualified"; Lighthouse's hreflang audit fails a relative one), so
+  pages and editions carry them only when the site's address is known; the language
+  switcher's links (`<a hreflang>`) are there either way.
 - **No sitemap without base_url**: the sitemap protocol wants absolute URLs (the crawler
   resolves nothing), and a relative one would be wrong, so with an empty base_url no
   sitemap.xml is written (an old one is removed) and robots.txt says so in a comment. The
@@ -192,15 +196,18 @@ def _common(page: str, tag: str, base_url: str) -> dict:
 
 
 def _link(page: str, target: str, base_url: str) -> str:
-    """A link from `page` for a <link>: absolute when the site's address is known."""
+    """A link from `page` for a feed: absolute when the site's address is known."""
     return Layout.absolute(target, base_url) if base_url else Layout.href(page, target)
 
 
-def _cluster(page: str, urls: dict[str, str], base_url: str, default: str | None) -> list[dict]:
-    """hreflang alternates: one per language's page (this one included) and x-default."""
-    out = [{"hreflang": t, "href": _link(page, url, base_url)} for t, url in urls.items()]
+def _cluster(urls: dict[str, str], base_url: str, default: str | None) -> list[dict]:
+    """hreflang alternates: one per language's page (this one included) and x-default; none
+    without a base_url (see the module's docstring)."""
+    if not base_url:
+        return []
+    out = [{"hreflang": t, "href": Layout.absolute(url, base_url)} for t, url in urls.items()]
     if default is not None:
-        out.append({"hreflang": "x-default", "href": _link(page, default, base_url)})
+        out.append({"hreflang": "x-default", "href": Layout.absolute(default, base_url)})
     return out
 
 
@@ -221,7 +228,7 @@ def _language(tag: str, eds: list[dict], env, present: list[str], base_url: str)
             images[e["slug"]] = {**e["image"], "src": up + e["image"]["src"],
                                  "srcset": ", ".join(f"{up}{u} {w}w" for u, w in e["image"]["srcset"])}
     ctx.update(items=shown, images=images,
-               alternates=_cluster(page, {t: Layout.front(t) for t in present}, base_url, Layout.index),
+               alternates=_cluster({t: Layout.front(t) for t in present}, base_url, Layout.index),
                switch=_switch(page, tag, present, Layout.front))
     pages[page] = env.get_template("front.html").render(ctx)
 
@@ -237,7 +244,7 @@ def _language(tag: str, eds: list[dict], env, present: list[str], base_url: str)
             "href": Layout.href(overview, Layout.archive(tag, _month_key(month)))})
     ctx = _common(overview, tag, base_url)
     ctx.update(years=[{"year": digits(str(y), tag), "months": ms} for y, ms in years.items()],
-               alternates=_cluster(overview, {t: Layout.archive(t) for t in present}, base_url, None),
+               alternates=_cluster({t: Layout.archive(t) for t in present}, base_url, None),
                switch=_switch(overview, tag, present, Layout.archive))
     pages[overview] = env.get_template("archive.html").render(ctx)
 
@@ -278,7 +285,7 @@ def _chooser(by_tag: dict[str, list[dict]], envs: dict, present: list[str], base
     return env.get_template("chooser.html").render(
         outlet=[(t, OUTLET[t]) for t in ORDER], sections=sections, assets=Layout.assets,
         canonical=Layout.absolute(page, base_url) if base_url else "",
-        alternates=_cluster(page, {t: Layout.front(t) for t in present}, base_url, Layout.index),
+        alternates=_cluster({t: Layout.front(t) for t in present}, base_url, Layout.index),
         feeds=[{"tag": t, "href": Layout.href(page, Layout.feed(t)), "title": OUTLET[t]} for t in present])
 
 
