@@ -30,6 +30,10 @@ DARI = {
     "تیره‌تر": [SEED],                 # with ZWNJ, as the title has it
     "تیرهتر": [SEED],                  # without
     "تيرهتر": [SEED],                  # without, and with Arabic yeh
+    "می تواند": [SEED, WATER],         # a compound typed with a space: «می‌تواند» on both pages
+    "میتواند": [SEED, WATER],          # run together
+    "نمي شود": [WATER],                # spaced and with Arabic yeh
+    "چاه های": [WATER],                # a plural's suffix typed apart: «چاه‌های»
     "خشک": [WATER],
     "خشك": [WATER],                   # Arabic kaf (U+0643) for keheh (U+06A9)
     "۲۰۲۱": [SEED, WATER],
@@ -130,6 +134,15 @@ def test_variants_are_folded_alike_in_pages_and_queries():
                            ("۲۰۲۱", "2021"), ("٢٠٢١", "2021"), ("کـتاب", "کتاب"), ("ۀ", "ه")):
         indexed = search.INVISIBLE.sub("", search.fold_page(written))
         assert indexed == search.fold_query(typed) == search.fold_query(written), (written, typed)
+    for written in ("می‌شود", "میشود", "می شود", "مي شود"):  # Dari compounds: ZWNJ (Pagefind drops it), none, space
+        for typed in ("می‌شود", "میشود", "می شود", "مي  شود"):
+            indexed = search.INVISIBLE.sub("", search.fold_page(written, dari=True)).replace("\u200c", "")
+            assert indexed == search.fold_query(typed, dari=True).replace("\u200c", "") == "میشود", (written, typed)
+    for written, joined in (("چاه های آب", "چاههای آب"), ("بزرگ ترین", "بزرگترین"), ("بی کار", "بیکار"),
+                            ("این مرد", "این مرد"), ("تر و تازه", "تر و تازه"), ("هاشم امین", "هاشم امین")):
+        assert search.INVISIBLE.sub("", search.fold_page(written, dari=True)) == joined
+        assert search.fold_query(written, dari=True) == joined
+    assert search.fold_page("مې ولیدل", dari=False) == "م" + search.MARKED["ې"] + " ولیدل"  # Pashto «مې»: a word, no join
     page = "ی\u2061 نیرو"  # markers already in a page are dropped: only ours remain
     assert search.fold_page(page) == "ی نیرو"
     restore = {marked: letter for letter, marked in search.MARKED.items()}

@@ -20,9 +20,16 @@ not know that ي and ی, or ك and ک, are one letter to a reader. So both sides
   it, and puts the page's own letters back into the titles and excerpts it shows (a
   folded letter and its marker name the original).
 
-Not handled: a compound written with a space («می شود») is two words and is not found by
-«میشود»; no stemming (Pagefind has none for Dari or Pashto; English is stemmed);
-presentation-form letters (U+FB50–U+FEFF, from old PDFs) are not folded.
+Dari compounds are written three ways: with a ZWNJ («می‌شود», as the house style wants),
+run together («میشود»), or — on a keyboard without ZWNJ — with a space («می شود»). On Dari
+pages and in Dari queries a space after the prefixes می، نمی، بی and before the suffixes
+ها، های، هایی، تر، تری، ترین is searched as no space (JOINS; in the index's copy the space
+becomes a marker that is shown as a space again), so all three forms find one another.
+Pashto pages are left alone: Pashto's مې ("my") is a word of its own.
+
+Not handled: no stemming (Pagefind has none for Dari or Pashto; English is stemmed);
+other spaced compounds (a noun and -ی or -ام written apart); presentation-form letters
+(U+FB50–U+FEFF, from old PDFs) are not folded.
 """
 from __future__ import annotations
 
@@ -61,6 +68,13 @@ TATWEEL = "\u0640"  # the kashida only stretches a word: searched as nothing
 MARKERS = "\u2061\u2062\u2063\u2064"
 TATWEEL_MARK = "\u2060\u2061"
 INVISIBLE = re.compile("[\u2060-\u2064]")  # the markers' range: removed from pages before folding
+SPACE_MARK = "\u2060\u2062"  # a joined space of a Dari compound (JOINS), shown as a space
+# Dari compounds whose space is searched as none, on folded text (a ی may carry its marker).
+# The same patterns, without markers, are the search box's (script()).
+_Y = "\u06cc[\u2061-\u2064]?"
+_PREFIX = f"(?<![\\w\u2060-\u2064])((?:\u0646)?\u0645{_Y}|\u0628{_Y})[ \u00a0]+(?=[\u0621-\u06ff])"  # (ن)می، بی
+_SUFFIX = f"(?<=[\u0621-\u06ff\u2061-\u2064])[ \u00a0]+(?=(?:\u0647\u0627(?:{_Y}){{0,2}}|\u062a\u0631(?:{_Y}\u0646?)?)(?![\\w]))"  # ها(ی)(ی)، تر(ی)(ن)
+JOINS = (re.compile(_PREFIX), re.compile(_SUFFIX))
 
 
 def _marked() -> dict[str, str]:
@@ -77,14 +91,22 @@ MARKED = _marked()
 _FOLD_PAGE = str.maketrans(MARKED)
 
 
-def fold_page(text: str) -> str:
+def fold_page(text: str, dari: bool = False) -> str:
     """A page's text as the index reads it (see the module's docstring)."""
-    return INVISIBLE.sub("", text).translate(_FOLD_PAGE)
+    text = INVISIBLE.sub("", text).translate(_FOLD_PAGE)
+    if dari:
+        text = JOINS[0].sub(lambda m: m.group(1) + SPACE_MARK, text)
+        text = JOINS[1].sub(SPACE_MARK, text)
+    return text
 
 
-def fold_query(text: str) -> str:
+def fold_query(text: str, dari: bool = False) -> str:
     """A query as the search box gives it to Pagefind (the Python twin of its script's fold)."""
-    return INVISIBLE.sub("", text).replace(TATWEEL, "").translate(str.maketrans(FOLDS))
+    text = INVISIBLE.sub("", text).replace(TATWEEL, "").translate(str.maketrans(FOLDS))
+    if dari:
+        text = JOINS[0].sub(lambda m: m.group(1), text)
+        text = JOINS[1].sub("", text)
+    return text
 
 
 def pagefind_binary() -> Path:
@@ -102,6 +124,7 @@ def pagefind_binary() -> Path:
                                     "run `make setup`")
 
 
+DARI_PAGE = re.compile(r"<html[^>]*\slang=\"fa\b")
 EDITION_PAGE = re.compile(r"([^/]+)/\1\.([A-Za-z-]+)\.html")
 
 
@@ -231,7 +254,7 @@ def _copy_folded(src: Path, dest: Path) -> None:
     text = src.read_text(encoding="utf-8")
     if "data-pagefind-body" not in text:  # not an edition's page as the templates make it
         return
-    folded = fold_page(text)
+    folded = fold_page(text, dari=DARI_PAGE.search(text[:2000]) is not None)
     if folded == text:
         try:
             os.link(src, dest)
@@ -274,9 +297,12 @@ def script() -> str:
     search_box made live with Pagefind's own API (no UI library), the query folded as the
     index was, the page's letters put back into what it shows."""
     fold = dict(FOLDS)
-    restore = {marked: letter for letter, marked in MARKED.items()}
+    restore = {marked: letter for letter, marked in MARKED.items()} | {SPACE_MARK: " "}
+    joins = [j.pattern.replace("[\u2061-\u2064]?", "").replace("[\u2060-\u2064]", "").replace("\\w", "\\p{L}\\p{M}")
+             for j in JOINS]
     return (_SCRIPT.replace("__FOLD__", json.dumps(fold, ensure_ascii=True))
             .replace("__RESTORE__", json.dumps(restore, ensure_ascii=True))
+            .replace("__JOINS__", json.dumps(joins, ensure_ascii=True))
             .replace("__VERSION__", PAGEFIND))
 
 
@@ -294,8 +320,11 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
     await pagefind.options({ baseUrl: site.pathname, excerptLength: 24 });
     return pagefind;
   });
-  const fold = (text) => text.normalize("NFC").replace(/[\u2060-\u2064\u0640]/g, "")
-    .replace(/./gu, (c) => FOLD[c] ?? c);
+  const [PREFIX, SUFFIX] = __JOINS__.map((source) => new RegExp(source, "gu"));
+  const dari = /^fa\b/i.test(document.documentElement.lang);
+  const join = (text) => dari ? text.replace(PREFIX, "$1").replace(SUFFIX, "") : text;
+  const fold = (text) => join(text.normalize("NFC").replace(/[\u2060-\u2064\u0640]/g, "")
+    .replace(/./gu, (c) => FOLD[c] ?? c));
   const restore = (text) => text.replace(/.[\u2061-\u2064]|\u2060\u2061/gu, (m) => RESTORE[m] ?? m)
     .replace(/[\u2060-\u2064]/g, "");
   const persian = /^(fa|ps)\b/i.test(document.documentElement.lang);
