@@ -12,6 +12,7 @@ renderer is read, started or imported."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -86,7 +87,7 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
     inputs = None
     try:
         inputs = read(project, opts.slugs, state, report, changed=runners.start)
-        work = plan(inputs, opts.langs, opts.formats, opts.draft, lambda s, t, f, d: project.output(s, t, f, d).exists())
+        work = plan(inputs, opts.langs, opts.formats, opts.draft, lambda s, t, f, d: inputs.listing(d).has(s, t, f))
         run(inputs, work, runners, report)
         publish(inputs, work, opts, report)
     finally:
@@ -141,8 +142,10 @@ def run(inputs: Inputs, work: Plan, runners: _Runners, report: Report) -> None:
             return
         for fmt, data in result.items():
             write_if_changed(project.output(ed.slug, ed.tag, fmt, ed.draft), data)
-        inputs.changed[ed.draft].append(Layout.edition(ed.slug, ed.tag))
+        inputs.listing(ed.draft).forget(ed.slug)
+        _changed(inputs, ed.draft, Layout.edition(ed.slug, ed.tag))
         record = state.editions.setdefault(edition_id(ed.slug, ed.tag, ed.draft), {})
+        state.dirty = True
         record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
         record["entry"] = _entry(ed, {**record.get("entry", {}).get("sizes", {}),
                                       **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug),
@@ -185,6 +188,7 @@ def _jobs(inputs: Inputs, work: Plan, keys: dict, leads: dict, report: Report):
                 if not p.draft:
                     shown = pictures[(p.slug, p.draft)]
                     inputs.state.articles[p.slug]["shown"] = sorted({f for s in shown.values() for f in s["files"]})
+                    inputs.state.dirty = True
                     lead = figures.sources(ms)[:1]
                     leads[p.slug] = shown.get(lead[0][0]) if lead else None
             table = None if p.tag == ms.lang else inputs.table(p.slug, p.tag)
@@ -247,14 +251,18 @@ def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
     for draft in (False, True):
         if draft and not opts.draft:
             continue
-        entries = _entries(inputs, draft)
-        pages = key(inputs.context, entries, [inputs.po(UI, tag) for tag in LANGUAGES], inputs.base_url)
+        # The site's pages are written when an edition was written or removed (in this run,
+        # or in one interrupted before this step: the state's key was dropped then) or when
+        # what every page shows (words, templates, base_url) changed.
+        pages = key(inputs.context, [inputs.po(UI, tag) for tag in LANGUAGES], inputs.base_url)
         tree = inputs.project.layout(draft)
-        if inputs.state.site.get(tree.root.name) != pages or not tree.path(Layout.index).exists():
-            write_site(inputs, entries, report, draft)
+        known = inputs.state.site.get(tree.root.name) == pages
+        if not known or inputs.changed[draft] or not tree.path(Layout.index).exists():
+            write_site(inputs, _entries(inputs, draft), report, draft)
             inputs.state.site[tree.root.name] = pages
+            inputs.state.dirty = True
         try:  # the search index, when an edition page was written or removed
-            search.index(tree, changed=inputs.changed[draft], cache=inputs.project.cache / "search")
+            search.index(tree, changed=inputs.changed[draft] if known else None, cache=inputs.project.cache / "search")
         except EditionsError as exc:  # the old index stays; the editions are online
             report.error(exc)
     report.say(f"editions: {report.built} built, {report.unchanged} unchanged, {report.skipped} skipped"
@@ -290,8 +298,16 @@ class _Progress:
 
 def listed(inputs: Inputs, slug: str, tag: str, draft: bool = False) -> bool:
     """Whether an edition is in the tree: its record and its page exist."""
-    return (edition_id(slug, tag, draft) in inputs.state.editions
-            and inputs.project.output(slug, tag, "html", draft).exists())
+    return edition_id(slug, tag, draft) in inputs.state.editions and inputs.listing(draft).has(slug, tag, "html")
+
+
+def _changed(inputs: Inputs, draft: bool, url: str) -> None:
+    """An edition's file was written or removed: the tree's pages and search index are
+    made again in this run — or in the next, if this one is interrupted before (the state,
+    written even then, forgets the key of the tree's pages)."""
+    inputs.changed[draft].append(url)
+    inputs.state.site.pop(inputs.project.tree(draft).name, None)
+    inputs.state.dirty = True
 
 
 def prune(inputs: Inputs, report: Report) -> None:
@@ -299,40 +315,46 @@ def prune(inputs: Inputs, report: Report) -> None:
     there, of manuscripts that exist, the assets and the pages. Editions of deleted or
     renamed articles, leftovers of older builds (and in dist-drafts/, drafts that have
     since been published) are removed and named; so are images no article shows."""
-    import os
-
     project, state = inputs.project, inputs.state
     slugs = set(inputs.every)
     for eid in list(state.editions):
         slug, tag, tree = eid.split("|")
-        if slug not in slugs or not any(project.output(slug, tag, f, tree == "drafts").exists() for f in FORMATS):
+        if slug not in slugs or not any(inputs.listing(tree == "drafts").has(slug, tag, f) for f in FORMATS):
             del state.editions[eid]
+            state.dirty = True
     for slug in list(state.articles):
         if slug not in slugs:
             del state.articles[slug]
+            state.dirty = True
     for draft in (False, True):
         tree = project.tree(draft)
         if not tree.is_dir():
             continue
-        for link in sorted(p for p in tree.iterdir() if p.is_symlink()):  # never followed: the link goes
-            link.unlink()
-            report.say(f"removed {project.rel(link)} (a link)")
-        for entry in sorted(os.scandir(tree), key=lambda e: e.name):
-            if not entry.is_dir(follow_symlinks=False) or entry.name in TREE_FOLDERS or entry.name.startswith("."):
+        with os.scandir(tree) as found:
+            top = sorted(found, key=lambda e: e.name)
+        for entry in top:
+            if entry.is_symlink():  # never followed: the link goes
+                os.unlink(entry.path)
+                report.say(f"removed {project.rel(tree / entry.name)} (a link)")
+        for entry in top:
+            if (entry.is_symlink() or not entry.is_dir(follow_symlinks=False) or entry.name in TREE_FOLDERS
+                    or entry.name.startswith(".")):
                 continue
             slug = entry.name
-            keep = {project.output(slug, tag, fmt, draft).name for tag in LANGUAGES
+            keep = {Layout.file_name(slug, tag, fmt) for tag in LANGUAGES
                     for fmt in state.editions.get(edition_id(slug, tag, draft), {}).get("built", {})
                     if slug in slugs and not (draft and listed(inputs, slug, tag))}
-            names = os.listdir(entry.path)
-            for name in sorted(names):
+            held = inputs.listing(draft).entries(slug)
+            extra = sorted(name for name in held if name not in keep)
+            for name in extra:
                 path = tree / slug / name
-                if name not in keep and (path.is_file() or path.is_symlink()):
-                    path.unlink()
-                    report.say(f"removed {project.rel(path)}")
-                    inputs.changed[draft].append(f"{slug}/{name}")
-            if not any(os.scandir(entry.path)):
-                os.rmdir(entry.path)
+                path.unlink()
+                report.say(f"removed {project.rel(path)}")
+                _changed(inputs, draft, f"{slug}/{name}")
+            if extra or not held:
+                inputs.listing(draft).forget(slug)
+                if not any(os.scandir(entry.path)):
+                    os.rmdir(entry.path)
         # each edition in the tree without a lead figure has a card
         _keep_only(inputs, Layout(tree).path(Layout.cards), report,
                    {f"{slug}.{tag}.png" for eid, record in state.editions.items()
@@ -354,10 +376,11 @@ def prune(inputs: Inputs, report: Report) -> None:
 def _keep_only(inputs: Inputs, folder, report: Report, names: set[str]) -> None:
     """Remove (and name) the files of `folder` not in `names`; a linked folder is not entered."""
     if folder.is_dir() and not folder.is_symlink():
-        for path in sorted(folder.iterdir()):
-            if path.name not in names:
-                path.unlink()
-                report.say(f"removed {inputs.project.rel(path)}")
+        with os.scandir(folder) as found:
+            extra = sorted(e.name for e in found if e.name not in names)
+        for name in extra:
+            (folder / name).unlink()
+            report.say(f"removed {inputs.project.rel(folder / name)}")
 
 
 # Folders of a tree that are not articles (layout.py): pruned by their own writers.

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EditionsError
 from .locale import LANGUAGES
-from .project import Project, slugs_of
+from .project import Listing, Project, slugs_of
 from .state import Files, State, key
 
 UI = "messages"  # the interface's catalogs (messages.DOMAIN, without importing polib)
@@ -37,6 +37,13 @@ class Inputs:
     published: dict = field(default_factory=dict)   # (name, tag) → update.Published, read this run
     changed: dict = field(default_factory=lambda: {False: [], True: []})  # draft → URLs written or removed
     templates: dict = field(default_factory=dict)   # name → POT made this run
+    listings: dict = field(default_factory=dict)    # draft → Listing of the tree's edition files
+
+    def listing(self, draft: bool) -> Listing:
+        """What the tree holds (kept in step by whoever writes or removes edition files)."""
+        if draft not in self.listings:
+            self.listings[draft] = Listing(self.project.tree(draft))
+        return self.listings[draft]
 
     def manuscript(self, slug: str):
         """The parsed manuscript (from the parse cache when its bytes are unchanged)."""
@@ -55,7 +62,7 @@ class Inputs:
         return self.published[(name, tag)].table
 
     def po(self, name: str, tag: str) -> str | None:
-        return self.files.digest(self.project.rel(self.project.po(name, tag)))
+        return self.files.digest(self.project.po_rel(name, tag))
 
     def catalog(self, name: str, tag: str) -> dict | None:
         """The summary of a catalog (see `_summary`), or None when it could not be read."""
@@ -69,7 +76,7 @@ def read(project: Project, wanted, state: State, report, changed=lambda: None) -
     renderers then, so that their warm-up overlaps this work)."""
     files = Files(project.root, state.files)
     every = slugs_of(project, None)
-    slugs = slugs_of(project, list(wanted) if wanted else None)
+    slugs = slugs_of(project, list(wanted)) if wanted else every
     code = _code(files)
     inputs = Inputs(project, state, files, slugs, every, code, _context(project, files, code),
                     site_base_url(project))
@@ -97,10 +104,10 @@ def _unchanged(inputs: Inputs, slug: str) -> bool:
     """Whether the article's manuscript, images and template are as the state knows them."""
     project, files = inputs.project, inputs.files
     record = inputs.state.articles.get(slug, {})
-    art_key = _article_key(files, project.rel(project.manuscripts / f"{slug}.md"), record.get("images", []),
+    art_key = _article_key(files, project.manuscript_rel(slug), record.get("images", []),
                            inputs.code)
     if record.get("key") == art_key and record.get("pot") and record.get("pot") == files.digest(
-            project.rel(project.pot(slug))):
+            project.pot_rel(slug)):
         inputs.articles[slug] = art_key
         return True
     return False
@@ -126,9 +133,9 @@ def _parse_all(inputs: Inputs, slugs: list[str]) -> None:
 def _article(inputs: Inputs, slug: str, report) -> None:
     """A changed article: parsed, its template written, its record and key anew."""
     project, files, state = inputs.project, inputs.files, inputs.state
-    rel = project.rel(project.manuscripts / f"{slug}.md")
+    rel = project.manuscript_rel(slug)
     record = state.articles.get(slug, {})
-    pot = project.rel(project.pot(slug))
+    pot = project.pot_rel(slug)
     from . import figures, update
 
     ms = inputs.manuscript(slug)  # (parsed again here when it failed: its error is raised)
@@ -136,6 +143,7 @@ def _article(inputs: Inputs, slug: str, report) -> None:
     art_key = _article_key(files, rel, found, inputs.code)
     inputs.templates[slug] = update.template(project, ms, report)
     files.forget(pot)
+    state.dirty = True
     state.articles[slug] = {"key": art_key, "lang": ms.lang, "images": found, "pot": files.digest(pot),
                             "segments": len(ms.segments), "shown": record.get("shown")}
     inputs.articles[slug] = art_key
@@ -174,13 +182,15 @@ def _catalogs(inputs: Inputs, report, tell) -> None:
                           else update.template(project, inputs.manuscript(name), report))
     merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in stale], report, set(inputs.every))
     for name, tag, source in stale:
-        path = project.rel(project.po(name, tag))
+        path = project.po_rel(name, tag)
         inputs.files.forget(path)
         if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
             state.catalogs.pop(f"{name}|{tag}", None)
+            state.dirty = True
             continue
         pub = inputs.published[(name, tag)] = merged[(name, tag)]
         msgids = [e.msgid for e in pots[name] if not e.obsolete]
+        state.dirty = True
         state.catalogs[f"{name}|{tag}"] = {"source": source, "po": inputs.files.digest(path),
                                            "summary": _summary(pub, msgids)}
 

@@ -43,7 +43,12 @@ class Layout:
 
     @staticmethod
     def edition(slug: str, tag: str, fmt: str = "html") -> str:
-        return f"{slug}/{slug}.{tag}.{fmt}"
+        return f"{slug}/{Layout.file_name(slug, tag, fmt)}"
+
+    @staticmethod
+    def file_name(slug: str, tag: str, fmt: str = "html") -> str:
+        """An edition's file in its article's folder."""
+        return f"{slug}.{tag}.{fmt}"
 
     @staticmethod
     def section(tag: str) -> str:

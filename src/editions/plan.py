@@ -14,7 +14,7 @@ from typing import Callable
 from .errors import EditionsError
 from .inputs import UI, Inputs
 from .locale import AUTONYMS, LANGUAGES, OUTLET
-from .state import edition_id, key
+from .state import edition_id, flat_key, key
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def plan(inputs: Inputs, langs, formats: tuple, draft: bool,
     out = Plan()
     langs = list(langs or LANGUAGES)
     usable, ui_gaps = _interface(inputs, langs, draft, out)
+    common = key(inputs.context, sorted(OUTLET.items()), inputs.base_url)  # what every edition's key has
 
     def listed(slug: str, tag: str, is_draft: bool = False) -> bool:
         return edition_id(slug, tag, is_draft) in state.editions and present(slug, tag, "html", is_draft)
@@ -84,10 +85,9 @@ def plan(inputs: Inputs, langs, formats: tuple, draft: bool,
                 continue
             is_draft = tag in drafts
             others = () if is_draft else tuple((o, AUTONYMS[o]) for o in online if o != tag)
-            edition_key = key(inputs.context, inputs.articles[slug], tag,
-                              None if tag == lang else inputs.po(slug, tag),
-                              inputs.po(UI, tag) if tag != "en" else None,
-                              sorted(OUTLET.items()), others, inputs.base_url, is_draft)
+            edition_key = flat_key(common, inputs.articles[slug], tag,
+                                   None if tag == lang else inputs.po(slug, tag),
+                                   inputs.po(UI, tag) if tag != "en" else None, others, is_draft)
             built = state.editions.get(edition_id(slug, tag, is_draft), {}).get("built", {})
             if all(built.get(f) == edition_key and present(slug, tag, f, is_draft) for f in formats):
                 out.unchanged += 1

@@ -2,6 +2,7 @@
 published trees are. (What is inside a published tree, and its URLs: layout.py.)"""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +59,56 @@ class Project:
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
+    # The same paths relative to the root, as strings: what the digests (state.Files) are
+    # kept by; made without pathlib, as a no-op asks for thousands of them.
+    @staticmethod
+    def po_rel(name: str, tag: str) -> str:
+        return f"translations/{LANGUAGES[tag].gettext}/LC_MESSAGES/{name}.po"
+
+    @staticmethod
+    def pot_rel(slug: str) -> str:
+        return f"translations/{slug}.pot"
+
+    @staticmethod
+    def manuscript_rel(slug: str) -> str:
+        return f"manuscripts/{slug}.md"
+
+
+class Listing:
+    """Which edition files a tree holds, one os.scandir per article folder (no `stat` per
+    file, no pathlib): the existence checks of a whole archive's plan and prune. A listing
+    is a snapshot: `forget(slug)` after writing into or removing from that folder."""
+
+    def __init__(self, tree: Path):
+        self.tree = os.fspath(tree)
+        self.folders: dict[str, dict[str, bool]] = {}
+
+    def entries(self, slug: str) -> dict[str, bool]:
+        """What the article's folder holds: name → whether it is a file (or a link to one);
+        folders in it (never an edition's) are left out."""
+        found = self.folders.get(slug)
+        if found is None:
+            try:
+                with os.scandir(os.path.join(self.tree, slug)) as entries:
+                    found = {e.name: e.is_file() for e in entries if e.is_symlink() or not e.is_dir()}
+            except OSError:
+                found = {}
+            self.folders[slug] = found
+        return found
+
+    def has(self, slug: str, tag: str, fmt: str) -> bool:
+        return self.entries(slug).get(Layout.file_name(slug, tag, fmt), False)
+
+    def forget(self, slug: str) -> None:
+        self.folders.pop(slug, None)
+
 
 def slugs_of(project: Project, wanted: list[str] | None) -> list[str]:
-    found = sorted(p.stem for p in project.manuscripts.glob("*.md"))
+    try:
+        with os.scandir(project.manuscripts) as entries:
+            found = sorted(e.name[:-3] for e in entries if e.name.endswith(".md") and not e.name.startswith("."))
+    except OSError:
+        found = []
     if wanted:
         unknown = [s for s in wanted if s not in found]
         if unknown:
