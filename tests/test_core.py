@@ -107,6 +107,45 @@ def test_a_lost_state_rebuilds_but_changes_no_file(built):
     assert {p: p.stat().st_mtime_ns for p in before} == before  # …and written only where bytes differ
 
 
+def test_a_no_op_writes_no_state_and_no_site_page(built, monkeypatch):
+    """…and does not even serialize the state (the archive's largest file)."""
+    def refuse(data):
+        raise AssertionError("state serialized on a no-op")
+
+    monkeypatch.setattr("editions.state._serialize", refuse)
+    state = built / ".cache" / "state.json"
+    pages = [built / "dist" / "index.html", built / "dist" / "fa" / "index.html", state]
+    before = [p.stat().st_mtime_ns for p in pages]
+    jobs, report = recorded(built)
+    assert jobs == [] and report.unchanged == 3
+    assert [p.stat().st_mtime_ns for p in pages] == before
+
+
+def test_site_pages_left_unwritten_by_an_interrupted_run_are_written_by_the_next(built, monkeypatch):
+    """An edition written, then the run stops before the site's pages: the next run — in
+    which nothing is left to build — still brings the front page in step."""
+    from editions import build as build_mod
+
+    path = Project(built).po(SLUG, "fa-AF")
+    po = polib.pofile(str(path))
+    title = po.find("This means that the cloud over the Taliban is getting darker every day.")
+    title.msgstr = title.msgstr + " (ویرایش)"
+    po.save(str(path))
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_mod, "write_site", stop)
+    with pytest.raises(KeyboardInterrupt):
+        build(Project(built), runner=Recorder(real=("html",)))
+    front = built / "dist" / "fa" / "index.html"
+    assert "(ویرایش)" not in front.read_text(encoding="utf-8")
+    monkeypatch.undo()
+    jobs, report = recorded(built)
+    assert jobs == [] and not report.errors
+    assert "(ویرایش)" in front.read_text(encoding="utf-8")
+
+
 def test_serve_builds_once_per_edit(built):
     """The build rewrites catalogs and templates: the watcher does not take that for an edit."""
     builds: list[int] = []

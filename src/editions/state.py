@@ -117,11 +117,15 @@ class State:
             return
         data = {"version": VERSION, "files": kept, "articles": self.articles,
                 "catalogs": self.catalogs, "editions": self.editions, "site": self.site}
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = _serialize(data)
         if text != self.text:
             atomic_write(path, text.encode("utf-8"), durable=False)
             self.text = text
         self.dirty = files.dirty = False
+
+
+def _serialize(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def key(*parts) -> str:
