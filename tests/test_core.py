@@ -207,3 +207,28 @@ def test_an_edition_without_a_figure_gets_a_social_card_pruned_with_it(built):
     _, report = recorded(built)
     assert not cards.exists() or not list(cards.iterdir())
     assert f"removed dist/assets/cards/{SLUG}.fa-AF.png" in report.lines
+
+
+def test_the_lock_walk_skips_article_folders_unless_a_run_was_killed(built):
+    """Temporaries are only ever left by a killed run: an archive's article folders are
+    walked for them only then. Linked folders are refused either way."""
+    from editions import fsutil
+    from editions.errors import EditionsError
+
+    left = built / "dist" / SLUG / f".{SLUG}.fa-AF.pdf.x1.tmp"
+    left.write_bytes(b"half")
+    assert fsutil.check_and_sweep(built, everywhere=False) == [] and left.exists()
+    assert fsutil.check_and_sweep(built, everywhere=True) == [left] and not left.exists()
+    lock = built / fsutil.LOCK_NAME
+    left.write_bytes(b"half")
+    lock.write_text("pid 999999".ljust(32))  # as a killed run leaves it
+    with fsutil.project_lock(built, say=lambda line: None):
+        assert not left.exists()
+    for folder in (built / "dist" / "assets" / "linked", built / "dist" / SLUG / "linked"):
+        folder.symlink_to(built / "manuscripts")
+        for everywhere in (False, True):
+            if folder.parent.name == SLUG and not everywhere:
+                continue  # never written through: not looked at
+            with pytest.raises(EditionsError, match="symbolic link"):
+                fsutil.check_and_sweep(built, everywhere=everywhere)
+        folder.unlink()

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from .errors import EditionsError
 from .fsutil import atomic_write, write_if_changed
 from .inputs import UI, Inputs, load_manuscripts, read  # noqa: F401 - load_manuscripts: for callers
-from .layout import FORMATS, SECTIONS, Layout
+from .layout import FORMATS, Layout
 from .locale import LANGUAGES, OUTLET
 from .plan import Plan, plan
 from .project import Project, slugs_of  # noqa: F401 - the project's paths, for callers
@@ -337,7 +337,7 @@ def prune(inputs: Inputs, report: Report) -> None:
                 os.unlink(entry.path)
                 report.say(f"removed {project.rel(tree / entry.name)} (a link)")
         for entry in top:
-            if (entry.is_symlink() or not entry.is_dir(follow_symlinks=False) or entry.name in TREE_FOLDERS
+            if (entry.is_symlink() or not entry.is_dir(follow_symlinks=False) or entry.name in Layout.folders()
                     or entry.name.startswith(".")):
                 continue
             slug = entry.name
@@ -381,10 +381,6 @@ def _keep_only(inputs: Inputs, folder, report: Report, names: set[str]) -> None:
         for name in extra:
             (folder / name).unlink()
             report.say(f"removed {inputs.project.rel(folder / name)}")
-
-
-# Folders of a tree that are not articles (layout.py): pruned by their own writers.
-TREE_FOLDERS = {Layout.assets, Layout.search, *SECTIONS.values()}
 
 
 def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool = False) -> None:

@@ -99,11 +99,12 @@ def project_lock(root: Path, say=print):
             say(f"make-editions: waiting for the run holding {path} ({holder}) to finish")
             fcntl.lockf(fd, fcntl.LOCK_EX)
         left = os.pread(fd, 64, 0).decode("utf-8", "replace").strip()
-        if left.startswith("pid ") and left != f"pid {os.getpid()}":
+        ended_badly = left.startswith("pid ") and left != f"pid {os.getpid()}"
+        if ended_badly:
             say(f"make-editions: taking over the lock of a run that ended without releasing it ({left})")
         os.pwrite(fd, f"pid {os.getpid()}".ljust(32).encode(), 0)
         try:
-            check_and_sweep(root)
+            check_and_sweep(root, everywhere=ended_badly)
             yield
         finally:
             os.pwrite(fd, b" " * 32, 0)
@@ -116,19 +117,28 @@ WRITTEN = ("dist", "dist-drafts", ".cache", "translations")
 LOCK_NAME = ".make-editions.lock"
 
 
-def check_and_sweep(root: Path) -> list[Path]:
+def check_and_sweep(root: Path, everywhere: bool = True) -> list[Path]:
     """Under the lock, before a run writes: the folders it writes into must be the
-    project's own, not links to elsewhere (no link anywhere inside dist/ and dist-drafts/,
-    nor as translations/ or a language's folder of it), and temp files a killed run left
-    behind (`.<name>.tmp`) are removed (in .cache/, where they are harmless, only those of
-its folders' files: the copies of pages kept for search go unwalked). One walk with os.scandir, which knows a link and a
-    folder from the directory listing itself: no `stat` per file, whatever the archive's size."""
+    project's own, not links to elsewhere (no linked folder in dist/ and dist-drafts/ —
+    an article's folder, assets/, a language's pages — nor as translations/ or a
+    language's folder of it), and temp files a killed run left behind (`.<name>.tmp`) are
+    removed. Folders that hold only files the run writes one by one (an article's folder,
+    assets/images/, assets/cards/) or replaces whole (pagefind/) are walked for temporaries
+    only `everywhere` — when the previous run ended without releasing the lock: only such
+    a run leaves any — so that an archive's run does not list its ~10,000 files twice.
+    So are a language's catalogs (translations/<ll>/LC_MESSAGES/) and the cache's folders
+    (where temporaries are harmless, and only its folders' own files are ever looked at).
+    One walk with os.scandir, which knows a link and a folder from the directory listing
+    itself: no `stat` per file."""
     from .errors import EditionsError
+    from .layout import Layout
 
     def refuse(path: Path):
         raise EditionsError(path, None, "is a symbolic link: a run writes only inside the project; "
                                         "replace it with a real folder")
 
+    site = Layout.folders() - {Layout.search}
+    files_only = {Layout.images, Layout.cards}
     gone: list[Path] = []
     for name in WRITTEN:
         top = root / name
@@ -136,20 +146,25 @@ its folders' files: the copies of pages kept for search go unwalked). One walk w
             refuse(top)
         if not top.is_dir():
             continue
-        links_refused = name in ("dist", "dist-drafts")
-        stack = [(os.fspath(top), 0)]
+        tree = name in ("dist", "dist-drafts")
+        stack = [(os.fspath(top), "")]
         while stack:
-            folder, depth = stack.pop()
+            folder, rel = stack.pop()
             with os.scandir(folder) as entries:
                 for entry in entries:
+                    inner = f"{rel}/{entry.name}" if rel else entry.name
                     if entry.is_symlink():
                         # a linked folder in an output tree, or as a catalog folder, is refused
-                        if entry.is_dir() and (links_refused or (name == "translations" and depth <= 1)):
+                        if entry.is_dir() and (tree or (name == "translations" and inner.count("/") <= 1)):
                             refuse(Path(entry.path))
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if name != ".cache" or depth == 0:  # the cache's files are one folder deep
-                            stack.append((entry.path, depth + 1))
+                        if name == ".cache" and (rel or not everywhere):
+                            continue  # the cache's files are one folder deep
+                        if not everywhere and (inner.count("/") >= 1 if name == "translations" else
+                                               tree and ((not rel and entry.name not in site) or inner in files_only)):
+                            continue  # (see above)
+                        stack.append((entry.path, inner))
                     elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
                         os.unlink(entry.path)
                         gone.append(Path(entry.path))

@@ -42,6 +42,11 @@ class Layout:
     search = "pagefind"
 
     @staticmethod
+    def folders() -> set[str]:
+        """The tree's folders that are not an article's (the site's own)."""
+        return {Layout.assets, Layout.search, *SECTIONS.values()}
+
+    @staticmethod
     def edition(slug: str, tag: str, fmt: str = "html") -> str:
         return f"{slug}/{Layout.file_name(slug, tag, fmt)}"
 
