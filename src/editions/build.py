@@ -147,9 +147,10 @@ def run(inputs: Inputs, work: Plan, runners: _Runners, report: Report) -> None:
         record = state.editions.setdefault(edition_id(ed.slug, ed.tag, ed.draft), {})
         state.dirty = True
         record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
-        record["entry"] = _entry(ed, {**record.get("entry", {}).get("sizes", {}),
-                                      **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug),
-                                 project.output(ed.slug, ed.tag, "html", ed.draft))
+        eid = edition_id(ed.slug, ed.tag, ed.draft)
+        state.set_entry(eid, _entry(ed, {**state.entries().get(eid, {}).get("sizes", {}),
+                                         **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug),
+                                    project.output(ed.slug, ed.tag, "html", ed.draft)))
         report.built += 1
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
                          + ", ".join(project.rel(project.output(ed.slug, ed.tag, f, ed.draft)) for f in result))
@@ -320,8 +321,7 @@ def prune(inputs: Inputs, report: Report) -> None:
     for eid in list(state.editions):
         slug, tag, tree = eid.split("|")
         if slug not in slugs or not any(inputs.listing(tree == "drafts").has(slug, tag, f) for f in FORMATS):
-            del state.editions[eid]
-            state.dirty = True
+            state.drop(eid)
     for slug in list(state.articles):
         if slug not in slugs:
             del state.articles[slug]
@@ -359,7 +359,7 @@ def prune(inputs: Inputs, report: Report) -> None:
         _keep_only(inputs, Layout(tree).path(Layout.cards), report,
                    {f"{slug}.{tag}.png" for eid, record in state.editions.items()
                     for slug, tag, where in [eid.split("|")] if where == ("drafts" if draft else "online")
-                    and not (record.get("entry") or {}).get("image")})
+                    and record.get("card")})
         if draft:
             continue
         used = set()
@@ -403,9 +403,9 @@ def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool 
 
 def _entries(inputs: Inputs, draft: bool) -> list[dict]:
     """Every edition in the tree, with the languages its article is in there."""
-    found = [inputs.state.editions[edition_id(slug, tag, draft)]["entry"]
-             for slug in inputs.every for tag in LANGUAGES
-             if listed(inputs, slug, tag, draft) and "entry" in inputs.state.editions[edition_id(slug, tag, draft)]]
+    entries = inputs.state.entries()
+    found = [entries[edition_id(slug, tag, draft)] for slug in inputs.every for tag in LANGUAGES
+             if listed(inputs, slug, tag, draft) and edition_id(slug, tag, draft) in entries]
     languages: dict = {}
     for entry in found:
         languages.setdefault(entry["slug"], []).append(entry["tag"])

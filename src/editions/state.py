@@ -7,8 +7,11 @@ once at its end (.cache/state.json, never in dist/).
 - `articles`: per manuscript, what its parse found (images, the template's digest).
 - `catalogs`: per catalog, the digest it had when it was last merged, and what it
   publishes (complete or not, the findings that hold entries back).
-- `editions`: per edition, the key of the inputs it was built from, per format, and what
-  the site's pages say about it.
+- `editions`: per edition, the key of the inputs it was built from, per format, and
+  whether it has a social card (no lead figure).
+- `entries` (.cache/entries.json, read only when asked for: when an edition is written
+  or the site's pages are): per edition, what the site's pages say about it — title,
+  author, dates, summary, sizes. Most of the state's bytes: a no-op does not read them.
 - `site`: the key of the site's pages (front pages, archive, feeds) when they were written.
 
 A missing or unreadable state is an empty one: everything is checked again, and nothing
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from .fsutil import atomic_write
 
-VERSION = 1
+VERSION = 2  # 2: the site's records of the editions in a file of their own (entries.json)
 
 
 class Files:
@@ -95,23 +98,55 @@ class State:
     # Set by whoever changes a record (build, inputs): a run that changed nothing writes
     # nothing and does not even serialize the state (~40 ms at 1,000 articles).
     dirty: bool = field(default=False, repr=False, compare=False)
+    entries_path: Path | None = field(default=None, repr=False, compare=False)
+    _entries: dict | None = field(default=None, repr=False, compare=False)
+    _entries_dirty: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, path: Path) -> "State":
+        entries_path = path.with_name("entries.json")
         try:
             text = path.read_text(encoding="utf-8")
             data = json.loads(text)
         except (OSError, ValueError):
-            return cls()
+            return cls(entries_path=entries_path, _entries={})
         if not isinstance(data, dict) or data.get("version") != VERSION:
-            return cls()
+            return cls(entries_path=entries_path, _entries={})
         try:
             return cls(**{k: dict(data.get(k, {})) for k in ("files", "articles", "catalogs", "editions", "site")},
-                       text=text)
+                       text=text, entries_path=entries_path)
         except (TypeError, ValueError):
-            return cls()
+            return cls(entries_path=entries_path, _entries={})
+
+    def entries(self) -> dict:
+        """Edition id → what the site's pages say about that edition (read on first use)."""
+        if self._entries is None:
+            self._entries = {}
+            try:
+                data = json.loads(self.entries_path.read_text(encoding="utf-8")) if self.entries_path else {}
+            except (OSError, ValueError):
+                data = {}
+            if isinstance(data, dict) and data.get("version") == VERSION and isinstance(data.get("entries"), dict):
+                self._entries = data["entries"]
+        return self._entries
+
+    def set_entry(self, eid: str, entry: dict) -> None:
+        self.entries()[eid] = entry
+        self.editions.setdefault(eid, {})["card"] = not entry.get("image")
+        self._entries_dirty = self.dirty = True
+
+    def drop(self, eid: str) -> None:
+        """An edition is no longer in its tree: its records go."""
+        self.editions.pop(eid, None)
+        self.entries().pop(eid, None)
+        self._entries_dirty = self.dirty = True
 
     def write(self, path: Path, files: Files) -> None:
+        if self._entries is not None and self._entries_dirty:  # first: a state never names an entry not kept
+            entries = {eid: e for eid, e in self._entries.items() if eid in self.editions}
+            atomic_write(self.entries_path or path.with_name("entries.json"),
+                         _serialize({"version": VERSION, "entries": entries}).encode("utf-8"), durable=False)
+            self._entries_dirty = False
         kept = files.kept()
         if self.text and not self.dirty and not files.dirty and len(kept) == len(files.known):
             return
