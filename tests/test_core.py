@@ -113,6 +113,7 @@ def test_a_no_op_writes_no_state_and_no_site_page(built, monkeypatch):
         raise AssertionError("state serialized on a no-op")
 
     monkeypatch.setattr("editions.state._serialize", refuse)
+    monkeypatch.setattr("editions.state.State.entries", refuse)  # the site's records: not even read
     state = built / ".cache" / "state.json"
     pages = [built / "dist" / "index.html", built / "dist" / "fa" / "index.html", state]
     before = [p.stat().st_mtime_ns for p in pages]
