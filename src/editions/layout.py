@@ -9,7 +9,7 @@ and link is made from these names.
     fa/feed.xml                     the language's Atom feed
     <slug>/<slug>.<tag>.html|pdf|epub   the editions (their URLs have not changed since the first build)
     assets/                         stylesheets, fonts, images
-    pagefind/                       the search index
+    pagefind/                       the search index (search.py: a Pagefind bundle a shard)
     sitemap.xml, robots.txt
 
 A URL here is a path relative to the tree's root, '/'-separated, never starting with '/'.

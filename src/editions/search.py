@@ -1,13 +1,68 @@
 """Search across the archive with no server: Pagefind's index of the editions' web pages in
 the tree's pagefind/ folder (Layout.search), and the script of the search box beside it.
 
-    index(layout, changed=None, cache=None, timeout=300) -> bool
+    index(layout, changed=None, cache=None, timeout=300, shard_pages=None) -> bool
 
-(Re)writes the index when an edition's page changed (False: nothing to do). Pagefind
+Brings the index up to date when an edition's page changed (False: nothing to do). Pagefind
 (npm `pagefind`, installed by `make setup` into .venv/pagefind) keeps one index per
 language, by each page's `<html lang>`, and a search box searches the index of its own
 page's language. Only an edition's title and article body are indexed: edition.html marks
 them with `data-pagefind-body`.
+
+Shards. Pagefind has no incremental mode: a run reads every page of its site, holds all of
+them in memory and writes the whole bundle again. Over the whole archive, one page changed
+meant a run over every page (at 1,000 articles, 3,000 pages: ~9 CPU-s and ~850 MB, growing
+with the archive). So the index is cut into shards: per language, groups of at most
+SHARD_PAGES edition pages, each its own Pagefind bundle, and a change runs Pagefind again
+over the shards whose pages changed only, one shard after the other (never two at once):
+what an update costs, in time and memory, is a shard's, whatever the archive's size.
+SHARD_PAGES = 200: measured at 1,000 articles, a run over one shard of 100, 250, 500 pages
+takes 0.4, 0.8, 2.1 CPU-s and peaks at 70, 150, 290 MB; a reader's browser fetches a few
+files per shard (below), so smaller shards cost readers more requests. 200 keeps an update
+under a second and Pagefind's peak (~120 MB) under that of a build's own processes (the
+Python process of an archive's HTML build, ~115 MB; a PDF worker, ~175 MB), so a build's
+peak memory does not grow with the archive; 5 shards a language at 1,000 articles.
+
+    pagefind/sangar-search.js       the search box's script, with each language's shards
+    pagefind/<tag>/<n>/             a shard (tag fa-AF, ps-AF or en; n = 0, 1, 2 …): a
+                                    Pagefind bundle (pagefind.js, its worker and wasm,
+                                    pagefind-entry.json, *.pf_meta, index/, fragment/;
+                                    not Pagefind's own UIs, UNUSED) and sangar-pages.json,
+                                    the ids its pages have in its search results
+    .cache/search/<tree>.json       the record: each shard's pages, with the stamp (size and
+                                    time) of each one's folded copy, and what its bundle was
+                                    made from
+    .cache/search/<tree>.pages/<tag>/<n>/<slug>/<slug>.<tag>.html
+                                    a shard's folded copies: the only pages Pagefind reads
+                                    when it makes that shard (its --site)
+
+A page keeps its shard from run to run. New pages of a language (in URL order) go into its
+last shard while that has room, else into a new one (n + 1); a removed page leaves its
+shard, and a shard left with no page is removed. (When SHARD_PAGES was lowered, a shard
+keeps its first SHARD_PAGES pages in URL order and gives up the others as new pages.) A
+shard is made again when a page of it came, went or changed size or time, and every shard
+when the folding, the search box's script (without its list of shards) or Pagefind's
+executable changed. It is made in the tree's .pagefind.new/ and swapped in; a Pagefind
+that fails or takes too long leaves that shard's bundle as it was (and the record says it
+is out of date; the shards made before it in the run stay).
+
+What a reader's browser fetches, on the first query: the script, then Pagefind's code once
+— pagefind.js, its worker and the wasm of the language's first shard — and of each shard
+of the language its pagefind-entry.json, .pf_meta and sangar-pages.json (the first shard
+is Pagefind's own index; the others are merged into it with mergeIndex and share its
+wasm). Then, per query, of each shard the chunks of the index that hold the query's words
+(index/*.pf_index), and the fragments of the results shown (and of each shard's best
+result, see below). Results of all shards are ranked together by Pagefind's score, in
+which a word's weight (BM25's idf and the pages' average length) is reckoned within its
+shard, not the whole language: close to the ranking of one index, not the same.
+
+A word of a query that no word of an index starts with is searched there as the longest
+word of the index that starts it (Pagefind's fallback: «بامیان» as «با», "inflation" as
+"in"). In one index that happened only to a word no page of the language has; in shards it
+happens in every shard that lacks the word, and would bring all of that shard's pages with
+«با». So the search box looks at the best result of each shard (sift in its script): a
+shard whose result has only such a shorter word for a word of the query gives up its
+results when another shard has the word itself.
 
 Letters that are typed more than one way are found as one. Pagefind itself drops the
 ZWNJ from a word («می‌شود» is found as «میشود» and the reverse) and the harakat; it does
@@ -49,8 +104,13 @@ from .layout import SECTIONS, Layout
 
 PAGEFIND = "1.6.0"  # the version the Makefile installs (npm pagefind@1.6.0)
 SCRIPT = "sangar-search.js"  # the search box's script, written into the index folder
-STAGING = f".{Layout.search}.new"  # the next index, made beside the live one, then swapped in
-RETIRED = f".{Layout.search}.old"
+PAGES = "sangar-pages.json"  # in a shard's bundle: the ids of its pages in the index (the search box's)
+SHARD_PAGES = 200  # a shard's most pages (see the module's docstring: what a run over so many costs)
+STAGING = f".{Layout.search}.new"  # in the tree: <tag>.<n>/, a shard's next bundle, then swapped in
+RETIRED = f".{Layout.search}.old"  # in the tree: <tag>.<n>/, a shard's bundle being replaced
+# What Pagefind writes into a bundle for its own search UIs: the search box uses none.
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
+          "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js")
 
 # letter → the letter it is searched as. Dari writes ی and ک (Persian); Arabic keyboards
 # type ي and ك; Pashto's ې, ۍ and ګ are typed ی and گ on Dari keyboards; ة, ۀ, أ, إ, ٱ are
@@ -150,58 +210,145 @@ def edition_pages(layout: Layout) -> list[str]:
 
 
 def index(layout: Layout, changed: Iterable[str] | None = None, cache: Path | None = None,
-          timeout: float = 300) -> bool:
-    """Bring the tree's search index up to date with its editions' pages; True if it was
-    (re)written or removed. `changed`: the URLs the caller wrote or removed in this run,
-    when it knows them (none an edition page, and an index there: nothing to do, not even a
-    look at the pages). `cache`: where the folded copies of the pages and the record of
-    what was indexed are kept (default: the project's .cache/search beside the tree).
-    Otherwise nothing is done when no page's size or time changed since the index was
-    made. A failed or timed-out Pagefind leaves the old index as it was and raises
-    EditionsError (one line)."""
+          timeout: float = 300, shard_pages: int | None = None) -> bool:
+    """Bring the tree's search index up to date with its editions' pages; True if a shard,
+    the script or the index was (re)written or removed. `changed`: the URLs the caller wrote
+    or removed in this run, when it knows them (none an edition page, and an index there:
+    nothing to do, not even a look at the pages). `cache`: where the folded copies of the
+    pages and the record of what was indexed are kept (default: the project's .cache/search
+    beside the tree). `shard_pages`: a shard's most pages (default SHARD_PAGES). Only the
+    shards whose pages' size or time changed are made again (see the module's docstring),
+    each by one Pagefind run of at most `timeout` seconds. A failed or timed-out Pagefind
+    leaves that shard as it was and raises EditionsError (one line)."""
+    limit = SHARD_PAGES if shard_pages is None else shard_pages
+    if limit < 1:
+        raise ValueError(f"shard_pages must be 1 or more, not {limit}")
     target = layout.path(Layout.search)
-    entry = target / "pagefind-entry.json"
-    if changed is not None and entry.is_file() and not any(_is_edition_page(u) for u in changed):
+    sharded = (target / SCRIPT).is_file() and not (target / "pagefind-entry.json").exists()  # (not one bundle)
+    if changed is not None and sharded and not any(_is_edition_page(u) for u in changed):
         return False
     cache = cache if cache is not None else layout.root.parent / ".cache" / "search"
     record_path = cache / f"{layout.root.name}.json"
+    site = cache / f"{layout.root.name}.pages"
     stamps = {url: _stamp(layout.path(url)) for url in edition_pages(layout)}
     binary = pagefind_binary() if stamps else None
-    digest = _digest(stamps, binary)
+    base = _base(binary)
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        record = record if isinstance(record, dict) else {}
+        before = record_path.read_text(encoding="utf-8")
+        record = json.loads(before)
     except (OSError, ValueError):
-        record = {}
-    if record.get("digest") == digest and (entry.is_file() or not stamps):
-        return False
-    staging, retired = layout.root / STAGING, layout.root / RETIRED
-    for leftover in (staging, retired):  # of a run that was killed
-        shutil.rmtree(leftover, ignore_errors=True)
-    site = cache / f"{layout.root.name}.pages"
-    if stamps:
-        _refresh(layout, site, stamps, record)
-    if not stamps or not any(site.rglob("*.html")):  # nothing a reader could find
-        shutil.rmtree(target, ignore_errors=True)
+        before, record = None, {}
+    record = record if isinstance(record, dict) else {}
+    old = _shards(record)
+    if old is None or record.get("fold") != _fold_version():  # the copies are of another folding, or unknown
         shutil.rmtree(site, ignore_errors=True)
-    else:
+        old = {tag: [{**s, "pages": dict.fromkeys(s["pages"])} for s in group] for tag, group in (old or {}).items()}
+    shards = _assign(old, stamps, limit)
+    stale = [(tag, s) for tag, group in shards.items() for s in group
+             if s["made"] != _made(base, s["pages"], stamps)
+             or (s["indexed"] and not (target / tag / s["name"] / "pagefind-entry.json").is_file())]
+    staging, retired = layout.root / STAGING, layout.root / RETIRED
+    wrote = False
+    try:
+        for leftover in (staging, retired):  # of a run that was killed
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+        for tag, shard in stale:  # one after the other: one Pagefind at a time
+            name = shard["name"]
+            copies, bundle = site / tag / name, target / tag / name
+            shard["made"] = None  # until its bundle is in place
+            shard["indexed"] = _refresh(layout, copies, shard["pages"], stamps)
+            if shard["indexed"]:
+                new, old_bundle = staging / f"{tag}.{name}", retired / f"{tag}.{name}"
+                staging.mkdir(exist_ok=True)
+                _run(binary, copies, new, timeout)
+                for unused in UNUSED:
+                    (new / unused).unlink(missing_ok=True)
+                (new / PAGES).write_text(json.dumps(_page_ids(new, shard["indexed"])), encoding="utf-8")
+                bundle.parent.mkdir(parents=True, exist_ok=True)
+                if bundle.exists():
+                    retired.mkdir(exist_ok=True)
+                    os.rename(bundle, old_bundle)
+                try:
+                    os.rename(new, bundle)
+                except OSError:
+                    if old_bundle.exists():  # the old bundle back in its place
+                        os.rename(old_bundle, bundle)
+                    raise
+                shutil.rmtree(retired, ignore_errors=True)
+            elif bundle.exists():  # nothing a reader could find in it
+                shutil.rmtree(bundle)
+            shard["made"] = _made(base, shard["pages"], stamps)
+            wrote = True
+    finally:
         try:
-            _run(binary, site, staging, timeout)
-            (staging / SCRIPT).write_text(script(), encoding="utf-8")
-            if target.exists():
-                os.rename(target, retired)
-            try:
-                os.rename(staging, target)
-            except OSError:
-                if retired.exists():  # the old index back in its place
-                    os.rename(retired, target)
-                raise
+            wrote = _tidy(target, site, shards) or wrote
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(retired, ignore_errors=True)
-    atomic_write(record_path, json.dumps({"digest": digest, "fold": _fold_version(), "pages": stamps},
-                                         ensure_ascii=False).encode(), durable=False)
-    return True
+            for leftover in (staging, retired):
+                shutil.rmtree(leftover, ignore_errors=True)
+            now = json.dumps({"fold": _fold_version(), "shards": shards}, ensure_ascii=False, sort_keys=True)
+            if now != before:
+                atomic_write(record_path, now.encode(), durable=False)
+    return wrote
+
+
+def _shards(record: dict) -> dict[str, list[dict]] | None:
+    """The record's shards, per language (None: no record, or not one of shards)."""
+    found = record.get("shards") if isinstance(record, dict) else None
+    if not isinstance(found, dict):
+        return None
+    out = {}
+    for tag, group in found.items():
+        if tag not in SECTIONS or not isinstance(group, list):
+            return None
+        out[tag] = []
+        for s in group:
+            if not (isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"].isdigit()
+                    and isinstance(s.get("pages"), dict)):
+                return None
+            out[tag].append({"name": s["name"], "pages": dict(s["pages"]), "made": s.get("made"),
+                             "indexed": s.get("indexed") if isinstance(s.get("indexed"), int) else 0})
+        if len({s["name"] for s in out[tag]}) != len(out[tag]):
+            return None
+    return out
+
+
+def _assign(old: dict[str, list[dict]], stamps: dict[str, str], limit: int) -> dict[str, list[dict]]:
+    """Each language's shards: the recorded ones, less the pages that are gone (and the
+    shards left empty), each page in the shard it was in; the new pages, in URL order, in
+    the language's last shard while it has room, then in new ones. A shard of more than
+    `limit` pages (the limit was lowered) keeps its first `limit` and gives up the rest as
+    new pages. A shard: {name, pages: {URL: the stamp of its folded copy, or None}, made,
+    indexed}; the shards of a language in the order of their numbers."""
+    by_tag: dict[str, list[str]] = {}
+    for url in sorted(stamps):
+        by_tag.setdefault(EDITION_PAGE.fullmatch(url).group(2), []).append(url)
+    out = {}
+    for tag in SECTIONS:
+        urls = by_tag.get(tag, [])
+        present, placed, group = set(urls), set(), []
+        for s in sorted(old.get(tag, []), key=lambda s: int(s["name"])):
+            kept = sorted(u for u in s["pages"] if u in present and u not in placed)[:limit]
+            if kept:
+                placed.update(kept)
+                group.append({**s, "pages": {u: s["pages"][u] for u in kept}})
+        for url in urls:
+            if url in placed:
+                continue
+            if not group or len(group[-1]["pages"]) >= limit:
+                group.append({"name": str(int(group[-1]["name"]) + 1 if group else 0), "pages": {},
+                              "made": None, "indexed": 0})
+            group[-1]["pages"][url] = None
+        if group:
+            out[tag] = group
+    return out
+
+
+def _page_ids(bundle: Path, pages: int) -> list[str]:
+    """The ids of a bundle's pages, as its search results name them: its fragments' names
+    (one fragment a page; none when Pagefind put several pages in one fragment file)."""
+    ids = sorted(p.name.removesuffix(".pf_fragment") for p in (bundle / "fragment").glob("*.pf_fragment"))
+    return ids if len(ids) == pages else []
 
 
 def _stamp(path: Path) -> str:
@@ -210,40 +357,91 @@ def _stamp(path: Path) -> str:
 
 
 def _fold_version() -> str:
-    return hashlib.sha256(json.dumps(MARKED, sort_keys=True).encode()).hexdigest()[:16]
+    """What the folded copies depend on: the letters' markers and the Dari joins."""
+    return hashlib.sha256(json.dumps([MARKED, [j.pattern for j in JOINS]], sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _digest(stamps: dict[str, str], binary: Path | None) -> str:
-    """What the index is made of: every page's URL, size and time, Pagefind's executable
-    (path, size, time) and the folding and script this module writes."""
+def _base(binary: Path | None) -> str:
+    """What every shard is made with: Pagefind's executable (path, size, time), the folding
+    and the search box's script (without its list of shards)."""
     h = hashlib.sha256()
     if binary is not None:
         h.update(f"{binary}\0{_stamp(binary)}\0".encode())
-    h.update(script().encode())
-    for url, stamp in sorted(stamps.items()):
-        h.update(f"{url}\0{stamp}\0".encode())
+    h.update(f"{_fold_version()}\0{script()}".encode())
     return h.hexdigest()
 
 
-def _refresh(layout: Layout, site: Path, stamps: dict[str, str], record: dict) -> None:
-    """Bring the folded copies of the pages in `site` (what Pagefind reads) in step: only
-    the pages whose size or time changed since the last index are copied again (all of
-    them when the folding changed), those of removed pages go."""
-    if record.get("fold") != _fold_version():
-        shutil.rmtree(site, ignore_errors=True)
-        record = {}
-    before = record.get("pages") if isinstance(record.get("pages"), dict) else {}
-    for url, stamp in stamps.items():
-        dest = site / url
-        if before.get(url) != stamp or not dest.is_file():
+def _made(base: str, pages: dict, stamps: dict[str, str]) -> str:
+    """What a shard's bundle is made of: `base` and its pages' URLs, sizes and times."""
+    h = hashlib.sha256(base.encode())
+    for url in sorted(pages):
+        h.update(f"\0{url}\0{stamps[url]}".encode())
+    return h.hexdigest()
+
+
+def _refresh(layout: Layout, copies: Path, pages: dict, stamps: dict[str, str]) -> int:
+    """Bring a shard's folded copies (`copies`, what Pagefind reads for it) in step with its
+    `pages` (URL → the stamp of its copy, updated here): only the pages whose size or time
+    changed are copied again, those of pages no more in the shard go. The number of copies
+    (pages that are not an edition's, as the templates make them, have none)."""
+    for url in sorted(pages):
+        dest = copies / url
+        if pages[url] != stamps[url] or not dest.is_file():
             _copy_folded(layout.path(url), dest)
-    if site.is_dir():
-        for path in sorted(site.rglob("*"), reverse=True):  # files first, then their emptied folders
-            url = path.relative_to(site).as_posix()
-            if path.is_file() and url not in stamps:
+            pages[url] = stamps[url]
+    if copies.is_dir():
+        for path in sorted(copies.rglob("*"), reverse=True):  # files first, then their emptied folders
+            url = path.relative_to(copies).as_posix()
+            if path.is_file() and url not in pages:
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+    return sum((copies / url).is_file() for url in pages)
+
+
+def _tidy(target: Path, site: Path, shards: dict[str, list[dict]]) -> bool:
+    """The index folder and the copies' folder hold the shards of `shards` and nothing else
+    (removed shards, a bundle from before shards, leftovers go); the script lists the
+    shards whose bundle is in place, or there is no index when none is. True if anything
+    was written or removed."""
+    changed = False
+    for folder in (target, site):
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            if entry.name in shards and entry.is_dir() and not entry.is_symlink():
+                names = {s["name"] for s in shards[entry.name]}
+                for inner in sorted(entry.iterdir()):
+                    if inner.name not in names or not inner.is_dir() or inner.is_symlink():
+                        _remove(inner)
+                        changed = True
+            elif not (folder == target and entry.name == SCRIPT):
+                _remove(entry)
+                changed = True
+    live = {tag: [f"{tag}/{s['name']}/" for s in group if (target / tag / s["name"] / "pagefind-entry.json").is_file()]
+            for tag, group in shards.items()}
+    live = {tag: folders for tag, folders in live.items() if folders}
+    if not live:  # nothing a reader could find
+        if target.exists() or target.is_symlink():
+            _remove(target)
+            changed = True
+        return changed
+    text = script(live)
+    try:
+        same = (target / SCRIPT).read_text(encoding="utf-8") == text
+    except (OSError, ValueError):
+        same = False
+    if not same:
+        atomic_write(target / SCRIPT, text.encode(), durable=False)
+        changed = True
+    return changed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _copy_folded(src: Path, dest: Path) -> None:
@@ -292,10 +490,11 @@ def _run(binary: Path, site: Path, out: Path, timeout: float) -> None:
         raise EditionsError(None, None, f"pagefind failed ({why}): the search index was left as it was")
 
 
-def script() -> str:
+def script(shards: dict[str, list[str]] | None = None) -> str:
     """The search box's script (pagefind/sangar-search.js): the form of _search.html's
     search_box made live with Pagefind's own API (no UI library), the query folded as the
-    index was, the page's letters put back into what it shows."""
+    index was, the page's letters put back into what it shows. `shards`: each language's
+    shards, their folders relative to the script's ("fa-AF/0/"), the first one first."""
     fold = dict(FOLDS)
     restore = {marked: letter for letter, marked in MARKED.items()} | {SPACE_MARK: " "}
     joins = [j.pattern.replace("[\u2061-\u2064]?", "").replace("[\u2060-\u2064]", "").replace("\\w", "\\p{L}\\p{M}")
@@ -303,7 +502,9 @@ def script() -> str:
     return (_SCRIPT.replace("__FOLD__", json.dumps(fold, ensure_ascii=True))
             .replace("__RESTORE__", json.dumps(restore, ensure_ascii=True))
             .replace("__JOINS__", json.dumps(joins, ensure_ascii=True))
-            .replace("__VERSION__", PAGEFIND))
+            .replace("__VERSION__", PAGEFIND)
+            .replace("__SHARDS__", json.dumps(shards or {}, ensure_ascii=True))
+            .replace("__PAGES__", PAGES))
 
 
 _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py) with Pagefind __VERSION__'s index.
@@ -311,15 +512,71 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
   "use strict";
   const FOLD = __FOLD__;
   const RESTORE = __RESTORE__;
+  const SHARDS = __SHARDS__;  // language → its shards' bundles, relative to this folder
   const here = document.currentScript;
   if (!here) return;
-  const bundle = new URL("./", here.src);  // this folder: the index
-  const site = new URL("../", bundle);      // the tree's root: results' URLs start there
+  const folder = new URL("./", here.src);  // this folder: the index
+  const site = new URL("../", folder);      // the tree's root: results' URLs start there
+  const lang = (document.documentElement.lang || "").toLowerCase();
+  const tags = Object.keys(SHARDS);
+  const tag = tags.find((t) => t.toLowerCase() === lang) ??
+    tags.find((t) => t.split("-")[0].toLowerCase() === lang.split("-")[0]);
+  const shards = tag ? SHARDS[tag] : [];
+  const settings = { baseUrl: site.pathname, excerptLength: 24 };
+  // The language's first shard is Pagefind's own index (its pagefind.js, worker and wasm);
+  // each other one is merged into it: its entry and meta now, its words' chunks as a query
+  // needs them. A merged index's path ends in "/" (Pagefind skips one that the first
+  // shard's path starts with) and takes the settings itself.
   let engine = null;
-  const load = () => engine ??= import(new URL("pagefind.js", bundle).href).then(async (pagefind) => {
-    await pagefind.options({ baseUrl: site.pathname, excerptLength: 24 });
-    return pagefind;
-  });
+  const load = () => engine ??= (async () => {
+    if (!shards.length) return null;
+    const pagefind = await import(new URL(`${shards[0]}pagefind.js`, folder).href);
+    await pagefind.options(settings);
+    const owner = new Map();  // a page's id in the index → its shard (null: in two, not known)
+    await Promise.all(shards.map(async (shard, i) => {
+      const [ids] = await Promise.all([
+        fetch(new URL(`${shard}__PAGES__`, folder)).then((r) => r.ok ? r.json() : []).catch(() => []),
+        i ? pagefind.mergeIndex(new URL(shard, folder).pathname, settings) : null]);
+      for (const id of ids) owner.set(id, owner.has(id) ? null : shard);
+    }));
+    return { pagefind, owner };
+  })().catch((error) => { engine = null; throw error; });  // the next query tries again
+  // A shard without a word of the query searches it as its longest word that starts it
+  // («بامیان» as «با»: Pagefind's fallback). The best result of each shard is looked at, and
+  // a shard that fell back gives up its results when another shard has the word itself.
+  const plain = (word) => word.normalize("NFD").replace(/[^\p{L}\p{N}]/gu, "").toLowerCase();
+  const EXACT = Math.exp(Math.exp(-1 / 8) - 1);  // Pagefind's bonus for a word as long as the query's
+  // Of a result's page, for a word of the query: true if a word found starts with it (or,
+  // the query's only word, a word found is as long as its stem: English); false if only
+  // words shorter than it, that start it, were found; null if that is not known.
+  const verdict = (data, term, only) => {
+    const words = (data.raw_content ?? data.content ?? "").split(/[^\S\uFEFF]+/);
+    let shorter = false, exact = false;
+    for (const l of data.weighted_locations ?? []) {
+      const word = plain(words[l.location] ?? "");
+      if (!word) continue;
+      if (word.startsWith(term)) return true;
+      if (Math.abs(l.balanced_score / (l.weight * 24) ** 2 - EXACT) < 1e-4) exact = true;
+      else if (term.startsWith(word)) shorter = true;
+    }
+    return exact ? (only || null) : shorter ? false : null;
+  };
+  const sift = async (results, term, owner) => {
+    const terms = term.split(/\s+/).map(plain).filter(Boolean);
+    const best = new Map();  // shard → its best result
+    for (const r of results) {
+      const shard = owner.get(r.id);
+      if (shard && !best.has(shard)) best.set(shard, r);
+    }
+    if (best.size < 2 || !terms.length) return results;
+    const verdicts = await Promise.all([...best].map(async ([shard, r]) => {
+      const data = await r.data();
+      return [shard, terms.map((t) => verdict(data, t, terms.length === 1))];
+    }));
+    const found = terms.map((_, i) => verdicts.some(([, v]) => v[i] === true));
+    const astray = new Set(verdicts.filter(([, v]) => v.some((x, i) => x === false && found[i])).map(([s]) => s));
+    return astray.size ? results.filter((r) => !astray.has(owner.get(r.id))) : results;
+  };
   const [PREFIX, SUFFIX] = __JOINS__.map((source) => new RegExp(source, "gu"));
   const dari = /^fa\b/i.test(document.documentElement.lang);
   const join = (text) => dari ? text.replace(PREFIX, "$1").replace(SUFFIX, "") : text;
@@ -353,15 +610,20 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
       if (term === asked) return;
       asked = term;
       if (!term) { list.replaceChildren(); list.hidden = true; status.textContent = ""; return; }
-      let found;
+      let found = [];
       try {
-        found = await (await load()).debouncedSearch(term, {}, 200);
+        const index = await load();
+        if (index) {
+          const answer = await index.pagefind.debouncedSearch(term, {}, 200);
+          if (answer === null || term !== asked) return;  // a later search is under way
+          found = await sift(answer.results, term, index.owner);
+        }
       } catch (error) {
         console.warn("search:", error);
         return;
       }
-      if (found === null || term !== asked) return;  // a later search is under way
-      const shown = await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
+      if (term !== asked) return;
+      const shown = await Promise.all(found.slice(0, 20).map((r) => r.data()));
       if (term !== asked) return;
       list.replaceChildren(...shown.map((d) => {
         const li = document.createElement("li");
@@ -372,7 +634,7 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
         return li;
       }));
       list.hidden = shown.length === 0;
-      status.textContent = shown.length ? `${form.dataset.found} ${number(found.results.length)}` : form.dataset.none;
+      status.textContent = shown.length ? `${form.dataset.found} ${number(found.length)}` : form.dataset.none;
     };
     input.addEventListener("input", run);
     form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
