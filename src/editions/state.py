@@ -35,7 +35,7 @@ class Files:
 
     def __init__(self, root: Path, known: dict):
         self.root = root
-        self._root = os.fspath(root)
+        self._root = os.fspath(root) + os.sep
         self.known = known  # rel → [size, mtime_ns, ctime_ns, ino, sha256]
         self.seen: dict[str, str | None] = {}
         self.dirty = False  # a record was added or changed
@@ -45,7 +45,7 @@ class Files:
         if rel in self.seen:
             return self.seen[rel]
         try:
-            st = os.lstat(os.path.join(self._root, rel))
+            st = os.lstat(self._path(rel))
         except OSError:
             self.seen[rel] = None
             return None
@@ -58,7 +58,7 @@ class Files:
             self.seen[rel] = old[4]
             return old[4]
         try:
-            with open(os.path.join(self._root, rel), "rb", opener=_nofollow) as f:
+            with open(self._path(rel), "rb", opener=_nofollow) as f:
                 sha = hashlib.file_digest(f, "sha256").hexdigest()
         except OSError:
             self.seen[rel] = None
@@ -67,6 +67,9 @@ class Files:
         self.dirty = True
         self.seen[rel] = sha
         return sha
+
+    def _path(self, rel: str) -> str:
+        return rel if rel.startswith(os.sep) else self._root + rel
 
     def forget(self, rel: str) -> None:
         """The file was just written by the build: look at it again when next asked."""
