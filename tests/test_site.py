@@ -220,6 +220,7 @@ def test_the_root_is_a_chooser_each_section_in_its_own_language(dist, envs):
     alternates = {n.attrs["hreflang"]: n.attrs["href"] for n in tree.find("link", rel="alternate") if "hreflang" in n.attrs
                   and n.attrs.get("type") is None}
     assert alternates == {}  # no base_url: no hreflang (absolute only)
+    assert not [n for n in tree.find("link") if "hreflang" in n.attrs]  # (feed links neither: Lighthouse reads them so)
     assert "افغانستان" in tree.find("meta", name="description")[0].attrs["content"]
 
 
