@@ -211,6 +211,46 @@ def test_drafts_are_unlisted_by_the_next_normal_build(tmp_path):
     assert not (root / "dist" / "second" / "second.fa-AF.html").exists()
 
 
+def test_the_site_renders_only_the_pages_an_edit_changed(tmp_path, monkeypatch):
+    """publish() keeps each site page's key in the state (site.py): a build renders only the
+    pages whose key changed, and a page deleted from the tree."""
+    from editions import site
+    from editions.layout import Layout
+    from editions.state import State
+
+    rendered: list[str] = []
+    real = site._render
+    monkeypatch.setattr(site, "_render", lambda url, make: rendered.append(url) or real(url, make))
+    root = copy_project(tmp_path / "p")
+    assert run(root).built == 3
+    pages = State.read(Project(root).state).site_pages["dist"]
+    assert sorted(rendered) == sorted(pages) and Layout.index in pages
+
+    path = Project(root).po(SLUG, "ps-AF")  # the Pashto title: the pages that list it
+    po = polib.pofile(str(path))
+    next(e for e in po if e.comment == "title").msgstr += " نوی"
+    po.save(str(path))
+    rendered.clear()
+    assert run(root).built == 1
+    assert sorted(rendered) == sorted([Layout.index, Layout.front("ps-AF"), Layout.archive("ps-AF", "1405-09"),
+                                       Layout.feed("ps-AF")])
+    assert " نوی" in (root / "dist" / Layout.front("ps-AF")).read_text()
+
+    rendered.clear()
+    assert run(root).built == 0 and rendered == []  # nothing changed: the site is not even looked at
+    (root / "dist" / Layout.archive("en")).unlink()
+    assert run(root).built == 0 and rendered == [Layout.archive("en")]
+
+    path = Project(root).po("messages", "fa-AF")  # a word of the interface: every page
+    po = polib.pofile(str(path))
+    po.find("Archive").msgstr = "بایگانی"
+    po.save(str(path))
+    rendered.clear()
+    run(root)
+    assert sorted(rendered) == sorted(pages)
+    assert "بایگانی" in (root / "dist" / Layout.front("fa-AF")).read_text()
+
+
 def test_a_different_font_subset_rebuilds_assets_and_editions(built):
     toml = built / "styles" / "fonts.toml"
     font = built / "dist" / "assets" / "fonts" / "NotoSerif-Regular.ttf"

@@ -480,6 +480,150 @@ def test_entries_whose_image_is_not_ours_show_no_image(dist, envs):
     assert page(dist, Layout.front("en")).find("img") == []
 
 
+# --- only the pages whose key changed are rendered ---
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    """The URLs of the pages rendered (every page is rendered through site._render)."""
+    urls: list[str] = []
+    real = site._render
+
+    def spy(url, make):
+        urls.append(url)
+        return real(url, make)
+
+    monkeypatch.setattr(site, "_render", spy)
+    return urls
+
+
+def keyed(dist: Path, eds: list[dict], envs, previous: dict | None = None, context: str = "words 1",
+          base_url: str = BASE, removed: list[str] | None = None) -> tuple[list[str], dict]:
+    """site.write as build.py calls it: the previous keys in, the new ones out."""
+    keys: dict = {}
+    written = site.write(Layout(dist), eds, envs, base_url, removed, context=context, previous=previous, keys=keys)
+    return written, keys
+
+
+def snapshot(dist: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(dist).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(dist.rglob("*")) if p.is_file()}
+
+
+def lazy(envs) -> tuple[site.Lazy, list[str]]:
+    """Environments as build.py passes them (made when first asked for), and the list of those made."""
+    made: list[str] = []
+    return site.Lazy(TAGS, lambda tag: made.append(tag) or envs[tag]), made
+
+
+def test_the_same_entries_again_render_nothing_and_make_no_environment(dist, envs, rendered):
+    written, keys = keyed(dist, entries(70), envs)
+    assert sorted(rendered) == sorted(written) == sorted(keys)  # the first time, every page
+    assert len(written) == 3 * 7 + 3  # front, overview, feed, 4 month pages (October's 31 on two); chooser, sitemap, robots
+    before = snapshot(dist)
+    rendered.clear()
+    envs_, made = lazy(envs)
+    again, keys_again = keyed(dist, entries(70), envs_, previous=keys)
+    assert rendered == [] and made == []
+    assert again == written and keys_again == keys
+    assert snapshot(dist) == before  # every file as it was, not even rewritten
+    read_back = json.loads(json.dumps(entries(70), sort_keys=True))  # as build.py has them from the state
+    assert any(list(a["image"]) != list(b["image"]) for a, b in zip(read_back, entries(70)) if a["image"])  # reordered
+    assert keyed(dist, read_back, envs_, previous=keys)[1] == keys and rendered == [] and made == []
+
+
+@pytest.mark.parametrize("i, month, shown", [
+    (1, "1405-09", {"front", "feed", "chooser"}),  # among the latest 3: every page that lists it
+    (10, "1405-08", {"front", "feed"}),           # on the front page (20) and in the feed (50)
+    (60, "1405-07", set()),                       # only in the archive (and the sitemap)
+])
+def test_a_changed_title_renders_only_the_pages_that_show_it(tmp_path, envs, rendered, i, month, shown):
+    dist = tmp_path / "dist"
+    _, keys = keyed(dist, entries(70), envs)
+    before = snapshot(dist)
+    eds = entries(70)
+    edited = next(e for e in eds if e["slug"] == f"piece-{i:03d}" and e["tag"] == "fa-AF")
+    edited["title"] = "عنوان تازه"
+    rendered.clear()
+    envs_, made = lazy(envs)
+    written, _ = keyed(dist, eds, envs_, previous=keys)
+    expect = {Layout.archive("fa-AF", month), Layout.sitemap}
+    expect |= {{"front": Layout.front("fa-AF"), "feed": Layout.feed("fa-AF"), "chooser": Layout.index}[p] for p in shown}
+    assert set(rendered) == expect
+    assert len(rendered) == len(expect)  # each once
+    assert set(made) == ({"fa-AF", "ps-AF", "en"} if "chooser" in shown else {"fa-AF"})  # the chooser speaks all three
+    for url in expect - {Layout.sitemap}:
+        assert "عنوان تازه" in (dist / url).read_text(encoding="utf-8"), url
+    after = snapshot(dist)
+    assert {url for url in after if after[url] != before[url]} == expect - {Layout.sitemap}  # its lastmod is the same
+    fresh = tmp_path / "fresh"  # what a write of everything gives: the same files
+    site.write(Layout(fresh), eds, envs, BASE)
+    assert {u: data for u, (data, _) in snapshot(fresh).items()} == {u: data for u, (data, _) in after.items()}
+    assert sorted(written) == sorted(after)
+
+
+def test_a_new_updated_time_alone_renders_only_the_feed_and_the_sitemap(dist, envs, rendered):
+    """A word fixed in an edition's text changes its `updated` time and its page's size,
+    which no list of editions shows: no environment is made, no template rendered."""
+    _, keys = keyed(dist, entries(70), envs)
+    eds = entries(70)
+    edited = next(e for e in eds if e["slug"] == "piece-005" and e["tag"] == "ps-AF")
+    edited["updated"] = "2026-12-01T08:00:00Z"
+    edited["sizes"] = {**edited["sizes"], "html": edited["sizes"]["html"] + 7}
+    rendered.clear()
+    envs_, made = lazy(envs)
+    keyed(dist, eds, envs_, previous=keys)
+    assert sorted(rendered) == [Layout.feed("ps-AF"), Layout.sitemap] and made == []
+    assert "2026-12-01T08:00:00Z" in (dist / Layout.feed("ps-AF")).read_text()
+    assert "2026-12-01T08:00:00Z" in (dist / Layout.sitemap).read_text()
+
+
+def test_a_deleted_page_is_written_again(dist, envs, rendered):
+    _, keys = keyed(dist, entries(70), envs)
+    before = snapshot(dist)
+    gone = [Layout.index, Layout.archive("ps-AF", "1405-08"), Layout.feed("en")]
+    for url in gone:
+        (dist / url).unlink()
+    rendered.clear()
+    written, again = keyed(dist, entries(70), envs, previous=keys)
+    assert sorted(rendered) == sorted(gone) and again == keys
+    assert {u: data for u, (data, _) in snapshot(dist).items()} == {u: data for u, (data, _) in before.items()}
+    assert sorted(written) == sorted(before)
+
+
+def test_a_link_in_a_pages_place_is_refused_even_when_its_key_is_unchanged(dist, envs, rendered):
+    from editions.errors import EditionsError
+
+    _, keys = keyed(dist, entries(3), envs)
+    feed = dist / Layout.feed("en")
+    target = dist.parent / "elsewhere.xml"
+    target.write_bytes(feed.read_bytes())
+    feed.unlink()
+    feed.symlink_to(target)
+    with pytest.raises(EditionsError, match="not a plain file"):
+        keyed(dist, entries(3), envs, previous=keys)
+
+
+@pytest.mark.parametrize("change", ["context", "base_url"])
+def test_new_words_templates_or_address_render_every_page(dist, envs, rendered, change):
+    _, keys = keyed(dist, entries(70), envs)
+    rendered.clear()
+    other = {"context": {"context": "words 2"}, "base_url": {"base_url": "https://other.example/"}}[change]
+    written, again = keyed(dist, entries(70), envs, previous=keys, **other)
+    assert sorted(rendered) == sorted(written) == sorted(again) == sorted(keys)
+    assert not set(again.values()) & set(keys.values())
+
+
+def test_pages_that_go_leave_the_keys(dist, envs, rendered):
+    _, keys = keyed(dist, qaws(65), envs, base_url="")
+    assert Layout.archive("fa-AF", "1405-09", 3) in keys
+    rendered.clear()
+    removed: list[str] = []
+    written, again = keyed(dist, qaws(40), envs, previous=keys, base_url="", removed=removed)
+    assert Layout.archive("fa-AF", "1405-09", 3) in removed and Layout.archive("fa-AF", "1405-09", 3) not in again
+    assert sorted(again) == sorted(written)
+    assert {Layout.archive("fa-AF"), Layout.archive("fa-AF", "1405-09", 2)} <= set(rendered)  # fewer, on fewer pages
+
+
 # --- the edition page: JSON-LD, og:locale, its feed ---
 
 def edition(tag: str, **fields) -> Edition:

@@ -253,13 +253,17 @@ def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
         if draft and not opts.draft:
             continue
         # The site's pages are written when an edition was written or removed (in this run,
-        # or in one interrupted before this step: the state's key was dropped then) or when
-        # what every page shows (words, templates, base_url) changed.
-        pages = key(inputs.context, [inputs.po(UI, tag) for tag in LANGUAGES], inputs.base_url)
+        # or in one interrupted before this step: the state's key was dropped then), when
+        # what every page shows (words, templates, base_url) changed, or when a page is
+        # gone; and then only the pages whose own key changed are rendered (site.py).
+        context = _site_context(inputs)
+        pages = key(context, inputs.base_url)
         tree = inputs.project.layout(draft)
         known = inputs.state.site.get(tree.root.name) == pages
-        if not known or inputs.changed[draft] or not tree.path(Layout.index).exists():
-            write_site(inputs, _entries(inputs, draft), report, draft)
+        written = _site_pages(inputs, tree.root.name)
+        if (not known or inputs.changed[draft] or not written
+                or not all(os.path.isfile(tree.path(url)) for url in written)):
+            write_site(inputs, _entries(inputs, draft), report, draft, context)
             inputs.state.site[tree.root.name] = pages
             inputs.state.dirty = True
         try:  # the search index, when an edition page was written or removed
@@ -383,22 +387,46 @@ def _keep_only(inputs: Inputs, folder, report: Report, names: set[str]) -> None:
             report.say(f"removed {inputs.project.rel(folder / name)}")
 
 
-def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool = False) -> None:
+def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool = False,
+               context: str | None = None) -> None:
     """The tree's pages around the editions (site.py): the chooser, each language's front
     page, archive and feed, the sitemap — from every edition in the tree (`entries`), not
     only those this run built. The drafts' tree gets the same pages, linked from nothing,
-    no sitemap."""
+    no sitemap. Only the pages whose key changed since the last run are rendered (their
+    keys are kept in the state); a language's Jinja environment, and its catalog, only
+    when one of its pages is."""
     from . import site
-    from .messages import UI as Words
-    from .render import html
 
     project = inputs.project
-    envs = {tag: html.environment(project.root, Words(tag, {} if tag == "en" else _ui_table(inputs, tag)))
-            for tag in LANGUAGES}
+    layout = project.layout(draft)
+
+    def environment(tag: str):
+        from .messages import UI as Words
+        from .render import html
+
+        return html.environment(project.root, Words(tag, {} if tag == "en" else _ui_table(inputs, tag)))
+
     removed: list[str] = []
-    site.write(project.layout(draft), entries, envs, "" if draft else inputs.base_url, removed)
+    keys: dict[str, str] = {}
+    site.write(layout, entries, site.Lazy(LANGUAGES, environment), "" if draft else inputs.base_url, removed,
+               context=_site_context(inputs) if context is None else context,
+               previous=_site_pages(inputs, layout.root.name), keys=keys)
+    inputs.state.site_pages[layout.root.name] = keys
+    inputs.state.dirty = True
     for url in removed:
-        report.say(f"removed {project.rel(project.layout(draft).path(url))}")
+        report.say(f"removed {project.rel(layout.path(url))}")
+
+
+def _site_pages(inputs: Inputs, tree: str) -> dict:
+    """The keys of the tree's site pages when they were last written ({URL: key})."""
+    known = inputs.state.site_pages.get(tree)
+    return known if isinstance(known, dict) else {}
+
+
+def _site_context(inputs: Inputs) -> str:
+    """What every site page depends on besides its editions: the code, templates and styles
+    (`inputs.context`) and the interface's words (the UI catalogs)."""
+    return key(inputs.context, [inputs.po(UI, tag) for tag in LANGUAGES])
 
 
 def _entries(inputs: Inputs, draft: bool) -> list[dict]:

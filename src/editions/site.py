@@ -1,18 +1,42 @@
 """The website around the editions: the root page, each language's front page, archive and
 Atom feed, the sitemap and robots.txt. Every path and link comes from `layout.Layout`.
 
-    site.write(layout, entries, envs, base_url) -> [URL, …]
+    site.write(layout, entries, envs, base_url, removed, context=, previous=, keys=, digests=) -> [URL, …]
 
-is called once per build, after the editions are written, with every edition published in
-the tree (not only those the run built: pages of the languages or months missing from
-`entries` are removed). It renders each page with one template call, writes only the files
+is called by build.py when an edition was written or removed, with every edition published
+in the tree (not only those the run built: pages of the languages or months missing from
+`entries` are removed). It works out each page's key, renders (one template call) only the
+pages whose key is not the one in `previous` or whose file is gone, writes only the files
 whose bytes change (`fsutil.write_if_changed`), removes the archive pages, front pages and
 feeds that should no longer exist (a month whose last article was deleted, a language
-with no edition left) and the sitemap when there is no base_url, and returns the URLs of
-every file it wrote or found already right, so that the caller can prune the rest.
+with no edition left) and the sitemap when there is no base_url, fills `keys` with every
+page's key for the next run, and returns the URLs of every file it wrote or found already
+right, so that the caller can prune the rest.
 
 Decisions:
 
+- **A page is rendered only when what it shows changed**, so that a build that changed one
+  edition renders the few pages that list it, not the archive (at 1,000 articles, 3,000
+  editions and some 150 pages, rendering them all cost ~0.5 s of CPU for a one-word fix).
+  A page's key is a digest of: the caller's `context` (the code, templates, styles and
+  interface words: one key for all that; a new one renders every page), base_url, the
+  languages present (every page's switcher), the page's URL, its shape (the month, its
+  page number and count; the overview's months and counts; the chooser's headlines) and
+  a digest of each edition it lists, in order. Each entry is hashed once per run
+  (`digests`, given by the caller when it has them); its `listed`
+  digest covers only what a list of editions shows (title, author, kind, dates, image,
+  sizes in KB), so a new `updated` time or summary alone renders only its language's feed
+  and the sitemap (keyed by whole entries) — XML made without Jinja: no environment is
+  made then (`Lazy`). The keys are kept in the state (`state.site_pages`) once the pages are
+  written. A page's file is trusted to hold what its key says, as an edition's is: one
+  edited by hand stays until its key changes; one that is missing is rendered whatever
+  its key says, and one that is not a plain file (a link put in its place) is rendered
+  so that write_if_changed refuses it, as it always did. The sitemap lists every edition
+  with its `updated` time, so any changed edition renders it (with ElementTree, whose
+  serializer is Python: ~80 ms for 3,000 editions).
+- An edition's fields are worked out in two steps: what ordering, paging and keys need,
+  for every edition (~8 µs each), and what the pages show (`_shown`), only for the
+  editions on a page that is rendered.
 - **The root `index.html` is a language chooser**, not the Dari front page with a switcher.
   A Pashto or English reader must not land on a page in another language and script and
   hunt for a way out; a chooser is one short page that serves all three. Each language's
@@ -52,13 +76,17 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 import os
 import posixpath
 import re
+import stat
 import uuid
 import xml.etree.ElementTree as ET
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from pathlib import Path
 
 from markupsafe import Markup
@@ -67,6 +95,7 @@ from .fsutil import write_if_changed
 from .layout import LATEST, PER_PAGE, SECTIONS, Layout
 from .locale import AFGHAN_MONTHS, AUTONYMS, LANGUAGES, OUTLET, digits
 from .manuscript import SLUG
+from .state import key
 
 ORDER = ("fa-AF", "ps-AF", "en")  # sections of the chooser, hreflang clusters, x-default fallback
 FEED_SIZE = 50
@@ -79,59 +108,147 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 IDS = uuid.UUID("6f1d5c1e-5a8b-5b53-9d1a-5a4e6761722e")  # namespace of Sangar's feed and entry ids
 IMAGE_URL = re.compile(r"assets/images/[A-Za-z0-9][A-Za-z0-9._-]*")
 SRCSET_ITEM = re.compile(r"(assets/images/[A-Za-z0-9][A-Za-z0-9._-]*) (\d{1,5})w")
+RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 OG_LOCALES = {"en": "en_US", "fa-AF": "fa_AF", "ps-AF": "ps_AF"}
 
 
-def write(layout: Layout, entries: list[dict], envs: dict, base_url: str,
-          removed: list[str] | None = None) -> list[str]:
+def write(layout: Layout, entries: list[dict], envs: Mapping, base_url: str,
+          removed: list[str] | None = None, *, context: str = "", previous: dict | None = None,
+          keys: dict | None = None, digests: list[str] | None = None) -> list[str]:
     """Write the site's pages for `entries` (every edition published in the tree); return
-    the URLs written or already right. URLs removed are appended to `removed` if given."""
-    eds = sorted((_edition(e) for e in entries), key=lambda e: (e["date_iso"], e["updated"], e["slug"]),
-                 reverse=True)
+    the URLs written or already right. URLs removed are appended to `removed` if given.
+
+    `envs` maps each language to its Jinja environment; it is read only for the pages that
+    are rendered (`Lazy` makes them on first use). `previous` is the {URL: key} that
+    `keys` was filled with by the last run: a page whose key is the same and whose file is
+    still there is not rendered again. `context` is the key of everything else the pages
+    depend on (templates, the interface's words, the code): whoever passes `previous` must
+    pass it. `digests`, if the caller has them, are the entries' digests (`state.key(entry)`
+    each), in order: every key is made from these, not from the entries again."""
+    if digests is None:
+        digests = [key(e) for e in entries]
+    eds = sorted((_edition(e, d) for e, d in zip(entries, digests, strict=True)),
+                 key=lambda e: (e["date_iso"], e["updated"], e["slug"]), reverse=True)
     by_tag = {tag: [e for e in eds if e["tag"] == tag] for tag in ORDER}
     present = [tag for tag in ORDER if by_tag[tag]]
-    pages: dict[str, str | bytes] = {}
+    common = hashlib.blake2b(repr((context, base_url, present)).encode("utf-8"), digest_size=16).digest()
+    pages: dict[str, tuple[str, Callable[[], str | bytes]]] = {}
     for tag in present:
-        pages.update(_language(tag, by_tag[tag], envs[tag], present, base_url))
-    pages[Layout.index] = _chooser(by_tag, envs, present, base_url)
+        pages.update(_language(tag, by_tag[tag], envs, present, base_url, common))
+    headlines = [[(e["html"], *(e["entry"].get(f) for f in ("title", "date_iso", "date_text")))
+                  for e in by_tag[t][:HEADLINES]] for t in present]  # all the chooser shows of them
+    pages[Layout.index] = (_key(common, Layout.index, headlines), partial(_chooser, by_tag, envs, present, base_url))
     if base_url:
-        pages[Layout.sitemap] = sitemap(eds, present, base_url)
-    pages[Layout.robots] = robots(base_url)
-    for url, data in pages.items():
-        write_if_changed(layout.path(url), data)
+        pages[Layout.sitemap] = (_key(common, Layout.sitemap, None, eds, "digest"),
+                                 partial(sitemap, eds, present, base_url))
+    pages[Layout.robots] = (_key(common, Layout.robots), partial(robots, base_url))
+    previous = previous or {}
+    for url, (page_key, make) in pages.items():
+        path = layout.path(url)
+        if previous.get(url) != page_key or not _plain_file(path):
+            write_if_changed(path, _render(url, make))
+        if keys is not None:
+            keys[url] = page_key
     gone = _remove_stale(layout, set(pages))
     if removed is not None:
         removed.extend(gone)
     return list(pages)
 
 
+class Lazy(Mapping):
+    """A language's Jinja environment made the first time a page asks for it
+    (`make(tag)`): a run that renders no page makes none, and reads no catalog for one."""
+
+    def __init__(self, tags, make: Callable):
+        self.tags, self.make, self.made = tuple(tags), make, {}
+
+    def __getitem__(self, tag: str):
+        if tag not in self.tags:
+            raise KeyError(tag)
+        if tag not in self.made:
+            self.made[tag] = self.make(tag)
+        return self.made[tag]
+
+    def __iter__(self):
+        return iter(self.tags)
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+
+def _key(common: bytes, url: str, shape=None, eds: list[dict] = (), digest: str = "listed") -> str:
+    """A page's key: the run's common key, its URL, what else it shows (`shape`: counts,
+    paging, headlines) and a digest of each edition it lists, in order: `listed` (what a
+    list of editions shows of one) or `digest` (all of the entry: feeds, the sitemap)."""
+    h = hashlib.blake2b(common, digest_size=16)
+    h.update(repr((url, shape)).encode("utf-8"))
+    h.update("\0".join(e[digest] for e in eds).encode("utf-8"))
+    return h.hexdigest()
+
+
+def _render(url: str, make: Callable[[], str | bytes]) -> str | bytes:
+    """One page's text (every page that is rendered is rendered here)."""
+    return make()
+
+
+def _plain_file(path: Path) -> bool:
+    """Whether the page's file is there (a link or a folder in its place is not it: the
+    page is rendered again and write_if_changed refuses it)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 # --- the editions as the pages show them ---
 
-def _edition(entry: dict) -> dict:
-    """One entry, checked and with what every page needs worked out once."""
+def _edition(entry: dict, digest: str) -> dict:
+    """One entry, checked, with what ordering, paging, keys and the sitemap need: cheap,
+    since every edition of the tree is one. `digest` is the caller's digest of the entry;
+    `listed` one of only what a list of editions (front page, archive month) shows of it,
+    so that a change of its `updated` time or its summary alone renders only its feed (and
+    the sitemap), made of JSON with sorted keys (an entry read back from the state has its
+    image's keys in another order). What the pages show is added by `_shown`, only for the
+    editions on a page that is rendered."""
     tag, slug = entry["tag"], str(entry["slug"])
     if tag not in SECTIONS or not SLUG.fullmatch(slug):  # every URL is made of these two
         raise ValueError(f"not an edition: slug {slug!r}, language {tag!r}")
     day = dt.date.fromisoformat(entry["date_iso"])
     sizes = entry.get("sizes") or {}
-    return {
-        "slug": slug, "tag": tag, "kind": entry.get("kind") if entry.get("kind") in KINDS else "",
-        "title": str(entry["title"]), "author": str(entry.get("author") or ""),
-        "date_iso": day.isoformat(), "date_text": str(entry.get("date_text") or day.isoformat()),
-        "summary": str(entry.get("summary") or ""), "updated": _instant(entry.get("updated") or day.isoformat()),
-        "published": dt.datetime.combine(day, dt.time(), KABUL).isoformat(),
-        "image": _checked_image(entry.get("image")), "sizes": {f: sizes.get(f) for f in ("html", "pdf", "epub")},
-        "source": entry.get("source"), "month": _month(day, tag),
-        "html": Layout.edition(slug, tag, "html"), "pdf": Layout.edition(slug, tag, "pdf"),
-        "epub": Layout.edition(slug, tag, "epub"),
-        "pdf_kb": _kb(sizes.get("pdf"), tag), "epub_kb": _kb(sizes.get("epub"), tag),
-    }
+    shown = [entry.get(f) for f in ("kind", "title", "author", "date_text", "image")]
+    listed = json.dumps([slug, tag, day.isoformat(), *shown, _kib(sizes.get("pdf")), _kib(sizes.get("epub"))],
+                        ensure_ascii=False, sort_keys=True)  # as JSON: the same after the state's round trip
+    return {"slug": slug, "tag": tag, "date_iso": day.isoformat(), "day": day,
+            "updated": _instant(entry.get("updated") or day.isoformat()), "month": _month(day, tag),
+            "source": entry.get("source"), "html": Layout.edition(slug, tag, "html"), "digest": digest,
+            "listed": hashlib.blake2b(listed.encode("utf-8"), digest_size=16).hexdigest(), "entry": entry}
+
+
+def _shown(eds: list[dict]) -> list[dict]:
+    """`eds` with what the pages show of each (worked out once per edition and run)."""
+    for e in eds:
+        if "title" not in e:
+            entry, day, tag, slug = e["entry"], e["day"], e["tag"], e["slug"]
+            sizes = entry.get("sizes") or {}
+            e.update({
+                "kind": entry.get("kind") if entry.get("kind") in KINDS else "",
+                "title": str(entry["title"]), "author": str(entry.get("author") or ""),
+                "date_text": str(entry.get("date_text") or day.isoformat()),
+                "summary": str(entry.get("summary") or ""),
+                "published": dt.datetime.combine(day, dt.time(), KABUL).isoformat(),
+                "image": _checked_image(entry.get("image")), "sizes": {f: sizes.get(f) for f in ("html", "pdf", "epub")},
+                "pdf": Layout.edition(slug, tag, "pdf"), "epub": Layout.edition(slug, tag, "epub"),
+                "pdf_kb": _kb(sizes.get("pdf"), tag), "epub_kb": _kb(sizes.get("epub"), tag)})
+    return eds
 
 
 def _instant(text) -> str:
     """An ISO 8601 instant as RFC 3339 UTC ('2026-11-30T22:10:05Z'); a date is its midnight UTC."""
     value = str(text)
+    if RFC3339_UTC.fullmatch(value):  # as build.py writes it: only checked
+        dt.datetime.fromisoformat(value[:-1])
+        return value
     if len(value) == 10:
         value += "T00:00:00"
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -140,8 +257,14 @@ def _instant(text) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _kib(size) -> int | None:
+    """A file's size as shown: in whole KB (at least 1), or None when not known."""
+    return max(1, round(size / 1024)) if isinstance(size, int) and size > 0 else None
+
+
 def _kb(size, tag: str) -> str:
-    return digits(str(max(1, round(size / 1024))), tag) if isinstance(size, int) and size > 0 else "–"
+    kib = _kib(size)
+    return "–" if kib is None else digits(str(kib), tag)
 
 
 def _checked_image(image) -> dict | None:
@@ -159,15 +282,18 @@ def _checked_image(image) -> dict | None:
             "width": width, "height": height, "alt": str(image.get("alt") or "")}
 
 
-@lru_cache(maxsize=4096)
 def _month(day: dt.date, tag: str) -> tuple[int, int]:
     """The (year, month) of `day` in the language's calendar."""
-    if tag in AFGHAN_MONTHS:
-        import jdatetime
+    return _solar_month(day) if tag in AFGHAN_MONTHS else (day.year, day.month)
 
-        solar = jdatetime.date.fromgregorian(date=day)
-        return solar.year, solar.month
-    return day.year, day.month
+
+@lru_cache(maxsize=8192)
+def _solar_month(day: dt.date) -> tuple[int, int]:
+    """The Solar Hijri (year, month) of `day` (once per day: Dari and Pashto share it)."""
+    import jdatetime
+
+    solar = jdatetime.date.fromgregorian(date=day)
+    return solar.year, solar.month
 
 
 @lru_cache(maxsize=None)
@@ -215,73 +341,94 @@ def _switch(page: str, tag: str, present: list[str], target) -> list[dict]:
     return [{"tag": t, "autonym": AUTONYMS[t], "href": Layout.href(page, target(t))} for t in present if t != tag]
 
 
-def _language(tag: str, eds: list[dict], env, present: list[str], base_url: str) -> dict[str, str | bytes]:
-    pages: dict[str, str | bytes] = {}
-    # The front page: the latest editions, with their lead images.
+def _language(tag: str, eds: list[dict], envs: Mapping, present: list[str], base_url: str,
+              common: bytes) -> dict[str, tuple[str, Callable[[], str | bytes]]]:
+    """The language's pages, each as its key and what renders it."""
+    pages: dict[str, tuple[str, Callable[[], str | bytes]]] = {}
+    front = Layout.front(tag)
+    pages[front] = (_key(common, front, None, eds[:LATEST]), partial(_front, tag, eds[:LATEST], envs, present, base_url))
+
+    months: dict[tuple[int, int], list[dict]] = {}
+    for e in eds:
+        months.setdefault(e["month"], []).append(e)
+    overview = Layout.archive(tag)
+    counts = [(month, len(months[month])) for month in sorted(months, reverse=True)]
+    pages[overview] = (_key(common, overview, counts), partial(_archive, tag, counts, envs, present, base_url))
+    for month, listed in months.items():
+        count = math.ceil(len(listed) / PER_PAGE)
+        for number in range(1, count + 1):
+            page = Layout.archive(tag, _month_key(month), number)
+            items = listed[(number - 1) * PER_PAGE: number * PER_PAGE]
+            pages[page] = (_key(common, page, (month, number, count), items),
+                           partial(_month_page, tag, month, number, count, items, envs, present, base_url))
+
+    url = Layout.feed(tag)
+    pages[url] = (_key(common, url, None, eds[:FEED_SIZE], "digest"),
+                  lambda: feed(tag, _shown(eds[:FEED_SIZE]), base_url))
+    return pages
+
+
+def _front(tag: str, shown: list[dict], envs: Mapping, present: list[str], base_url: str) -> str:
+    """The front page: the latest editions, with their lead images."""
     page = Layout.front(tag)
     ctx = _common(page, tag, base_url)
     up = ctx["up"]
-    shown = eds[:LATEST]
     images = {}
-    for e in shown:
+    for e in _shown(shown):
         if e["image"]:
             images[e["slug"]] = {**e["image"], "src": up + e["image"]["src"],
                                  "srcset": ", ".join(f"{up}{u} {w}w" for u, w in e["image"]["srcset"])}
     ctx.update(items=shown, images=images,
                alternates=_cluster({t: Layout.front(t) for t in present}, base_url, Layout.index),
                switch=_switch(page, tag, present, Layout.front))
-    pages[page] = env.get_template("front.html").render(ctx)
+    return envs[tag].get_template("front.html").render(ctx)
 
-    # The archive: months in the language's calendar, newest first.
-    months: dict[tuple[int, int], list[dict]] = {}
-    for e in eds:
-        months.setdefault(e["month"], []).append(e)
-    years: dict[int, list[dict]] = {}
+
+def _archive(tag: str, counts: list[tuple[tuple[int, int], int]], envs: Mapping, present: list[str],
+             base_url: str) -> str:
+    """The archive's overview: months in the language's calendar, newest first."""
     overview = Layout.archive(tag)
-    for month in sorted(months, reverse=True):
+    years: dict[int, list[dict]] = {}
+    for month, n in counts:
         years.setdefault(month[0], []).append({
-            "name": month_name(month[1], tag), "count": digits(str(len(months[month])), tag),
+            "name": month_name(month[1], tag), "count": digits(str(n), tag),
             "href": Layout.href(overview, Layout.archive(tag, _month_key(month)))})
     ctx = _common(overview, tag, base_url)
     ctx.update(years=[{"year": digits(str(y), tag), "months": ms} for y, ms in years.items()],
                alternates=_cluster({t: Layout.archive(t) for t in present}, base_url, None),
                switch=_switch(overview, tag, present, Layout.archive))
-    pages[overview] = env.get_template("archive.html").render(ctx)
-
-    template = env.get_template("archive-month.html")
-    for month, listed in months.items():
-        key = _month_key(month)
-        heading = f"{month_name(month[1], tag)} {digits(str(month[0]), tag)}"
-        count = math.ceil(len(listed) / PER_PAGE)
-        for number in range(1, count + 1):
-            page = Layout.archive(tag, key, number)
-            ctx = _common(page, tag, base_url)
-
-            def sibling(n: int) -> str:
-                return Layout.href(page, Layout.archive(tag, key, n))
-
-            ctx.update(heading=heading, items=listed[(number - 1) * PER_PAGE: number * PER_PAGE],
-                       number=digits(str(number), tag), switch=_switch(page, tag, present, Layout.archive),
-                       prev=sibling(number - 1) if number > 1 else "",
-                       next=sibling(number + 1) if number < count else "",
-                       pages=[{"number": digits(str(n), tag), "href": sibling(n), "current": n == number}
-                              for n in range(1, count + 1)] if count > 1 else [])
-            pages[page] = template.render(ctx)
-
-    pages[Layout.feed(tag)] = feed(tag, eds[:FEED_SIZE], base_url)
-    return pages
+    return envs[tag].get_template("archive.html").render(ctx)
 
 
-def _chooser(by_tag: dict[str, list[dict]], envs: dict, present: list[str], base_url: str) -> str:
+def _month_page(tag: str, month: tuple[int, int], number: int, count: int, items: list[dict], envs: Mapping,
+                present: list[str], base_url: str) -> str:
+    """Page `number` of `count` of a month's editions."""
+    name = _month_key(month)
+    page = Layout.archive(tag, name, number)
+    ctx = _common(page, tag, base_url)
+
+    def sibling(n: int) -> str:
+        return Layout.href(page, Layout.archive(tag, name, n))
+
+    ctx.update(heading=f"{month_name(month[1], tag)} {digits(str(month[0]), tag)}", items=_shown(items),
+               number=digits(str(number), tag), switch=_switch(page, tag, present, Layout.archive),
+               prev=sibling(number - 1) if number > 1 else "",
+               next=sibling(number + 1) if number < count else "",
+               pages=[{"number": digits(str(n), tag), "href": sibling(n), "current": n == number}
+                      for n in range(1, count + 1)] if count > 1 else [])
+    return envs[tag].get_template("archive-month.html").render(ctx)
+
+
+def _chooser(by_tag: dict[str, list[dict]], envs: Mapping, present: list[str], base_url: str) -> str:
     """The root page: one section per language, in that language (see the module's docstring)."""
     page = Layout.index
     sections = []
     for tag in present:
         sections.append(Markup(envs[tag].get_template("chooser-section.html").render(
-            tag=tag, autonym=AUTONYMS[tag], items=by_tag[tag][:HEADLINES], up=Layout.up(page),
+            tag=tag, autonym=AUTONYMS[tag], items=_shown(by_tag[tag][:HEADLINES]), up=Layout.up(page),
             front=Layout.href(page, Layout.front(tag)), archive=Layout.href(page, Layout.archive(tag)),
             feed=Layout.href(page, Layout.feed(tag)))))
-    env = envs[present[0]] if present else next(iter(envs.values()))
+    env = envs[present[0] if present else next(iter(envs))]
     return env.get_template("chooser.html").render(
         outlet=[(t, OUTLET[t]) for t in ORDER], sections=sections, assets=Layout.assets,
         canonical=Layout.absolute(page, base_url) if base_url else "",

@@ -12,7 +12,11 @@ once at its end (.cache/state.json, never in dist/).
 - `entries` (.cache/entries.json, read only when asked for: when an edition is written
   or the site's pages are): per edition, what the site's pages say about it — title,
   author, dates, summary, sizes. Most of the state's bytes: a no-op does not read them.
-- `site`: the key of the site's pages (front pages, archive, feeds) when they were written.
+- `site`: per tree, the key of what every site page shows besides its editions (code,
+  templates, UI words, base_url) when the pages were last written; it is dropped the
+  moment an edition file is written or removed, so the pages are written again then.
+- `site_pages`: per tree, each site page's own key ({URL: key}, site.py): when the site is
+  written, only the pages whose key changed (or whose file is gone) are rendered.
 
 A missing or unreadable state is an empty one: everything is checked again, and nothing
 that is already up to date in dist/ is lost by it (outputs are compared before writing).
@@ -97,6 +101,7 @@ class State:
     catalogs: dict = field(default_factory=dict)   # "slug|tag" → {"merged", "key", "summary"}
     editions: dict = field(default_factory=dict)   # "slug|tag|online|drafts" → {"built": {fmt: key}, "record"}
     site: dict = field(default_factory=dict)       # tree → key
+    site_pages: dict = field(default_factory=dict)  # tree → {URL: key}
     text: str = field(default="", repr=False, compare=False)  # as read: an unchanged state is not written
     # Set by whoever changes a record (build, inputs): a run that changed nothing writes
     # nothing and does not even serialize the state (~40 ms at 1,000 articles).
@@ -116,7 +121,8 @@ class State:
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return cls(entries_path=entries_path, _entries={})
         try:
-            return cls(**{k: dict(data.get(k, {})) for k in ("files", "articles", "catalogs", "editions", "site")},
+            return cls(**{k: dict(data.get(k, {})) for k in ("files", "articles", "catalogs", "editions", "site",
+                                                             "site_pages")},
                        text=text, entries_path=entries_path)
         except (TypeError, ValueError):
             return cls(entries_path=entries_path, _entries={})
@@ -154,7 +160,8 @@ class State:
         if self.text and not self.dirty and not files.dirty and len(kept) == len(files.known):
             return
         data = {"version": VERSION, "files": kept, "articles": self.articles,
-                "catalogs": self.catalogs, "editions": self.editions, "site": self.site}
+                "catalogs": self.catalogs, "editions": self.editions, "site": self.site,
+                "site_pages": self.site_pages}
         text = _serialize(data)
         if text != self.text:
             atomic_write(path, text.encode("utf-8"), durable=False)
