@@ -1,8 +1,16 @@
 """The web editions in a real browser (Debian's Chromium driven by Playwright) at phone
 and desktop widths: direction, fonts, overflow, console, links, axe-core; screenshots are
-kept in test-artifacts/screenshots/."""
+kept in test-artifacts/screenshots/.
+
+The pages are those of the project's seed article; with SANGAR_BROWSER_ARCHIVE=N in the
+environment (`make bench` sets 1000) they are those of a generated archive of N articles
+(benchmarks/archive.py: the seed article among N-1 copies, HTML editions, the seed's in
+every format): front pages of the latest 20, archive months of 30 a page with their
+pagers, the search index in shards."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,10 +42,21 @@ TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "t
          ".xml": "application/atom+xml"}
 
 
+ARCHIVE = int(os.environ.get("SANGAR_BROWSER_ARCHIVE") or 0)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("web"))
-    assert not build(Project(root), runner=Local(1)).errors
+    if ARCHIVE:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from archive import make_archive
+
+        root = make_archive(tmp_path_factory.mktemp("web") / "archive", ARCHIVE)
+        assert not build(Project(root), runner=Local(2), formats=["html"]).errors
+        assert not build(Project(root), runner=Local(2), slugs=[SLUG]).errors  # its PDF and EPUB links
+    else:
+        root = copy_project(tmp_path_factory.mktemp("web"))
+        assert not build(Project(root), runner=Local(1)).errors
     with served(root / "dist") as url:
         yield url
 
