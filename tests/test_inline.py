@@ -37,3 +37,18 @@ def test_a_translation_keeps_only_its_source_links():
 def test_zwnj_and_pashto_letters_pass_untouched():
     text = "می‌شود ټ ډ ړ ږ ښ ګ ڼ ې ۍ"
     assert plain(text) == text
+
+
+def test_markdown_its_url_tables_are_made_before_any_thread_parses():
+    """mdurl registers a lookup table before filling it; manuscripts are parsed in threads
+    (inputs._parse_all): the tables markdown-it uses are whole as soon as inline is
+    imported (in a fresh process: nothing has used them yet)."""
+    import subprocess
+    import sys
+
+    code = ("import mdurl, mdurl._encode as e, mdurl._decode as d\n"
+            "import editions.inline\n"
+            "print(len(e.encode_cache.get(mdurl.ENCODE_DEFAULT_CHARS, ())),"
+            " len(d.decode_cache.get(mdurl.DECODE_DEFAULT_CHARS + '%', ())))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["128", "128"], out.stdout + out.stderr

@@ -26,6 +26,21 @@ WRAPS = {"strong_open": "Strong", "em_open": "Emph", "s_open": "Strikeout",
          "sup_open": "Superscript", "sub_open": "Subscript"}
 
 
+def _warm_mdurl() -> None:
+    """mdurl (markdown-it's URL code) makes its lookup tables on first use and registers
+    each before filling it: two threads parsing manuscripts at once (inputs._parse_all)
+    could read a half-made table (IndexError, seen in a cold build of 60 articles). They
+    are made here, at import — under the import lock, before any thread can use them."""
+    import mdurl
+
+    mdurl.encode("")
+    mdurl.decode("")
+    mdurl.decode("", mdurl.DECODE_DEFAULT_CHARS + "%")
+
+
+_warm_mdurl()
+
+
 @lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
