@@ -233,3 +233,25 @@ def test_the_lock_walk_skips_article_folders_unless_a_run_was_killed(built):
             with pytest.raises(EditionsError, match="symbolic link"):
                 fsutil.check_and_sweep(built, everywhere=everywhere)
         folder.unlink()
+
+
+def test_a_rebuild_holds_one_articles_manuscript_and_catalogs_at_a_time(tmp_path, monkeypatch):
+    """Memory flat with the archive's size: after an article's editions are made, its
+    parsed manuscript and loaded catalogs are let go."""
+    from conftest import ALL
+
+    root = copy_project(tmp_path / "p", slugs=ALL)
+    assert recorded(root)[0]
+    css = root / "styles" / "sangar.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* restyled */\n", encoding="utf-8")
+    held: list[tuple[int, int]] = []
+    manuscript = inputs.Inputs.manuscript
+
+    def spy(self, slug):
+        held.append((len(self.manuscripts), len([k for k in self.published if k[0] != inputs.UI])))
+        return manuscript(self, slug)
+
+    monkeypatch.setattr(inputs.Inputs, "manuscript", spy)
+    jobs, _ = recorded(root)
+    assert len(jobs) == 6 and held
+    assert max(m for m, _ in held) <= 1 and max(c for _, c in held) <= 2, held

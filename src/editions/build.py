@@ -176,7 +176,13 @@ def _jobs(inputs: Inputs, work: Plan, keys: dict, leads: dict, report: Report):
     pictures: dict = {}
     refused: set = set()
     outlet = tuple(sorted(OUTLET.items(), key=lambda kv: list(LANGUAGES).index(kv[0])))
-    for p in work.jobs:
+    last = None
+    for p in work.jobs:  # (an article's editions come one after another)
+        if p.slug != last and last is not None:
+            inputs.done_with(last)
+            pictures.pop((last, False), None)
+            pictures.pop((last, True), None)
+        last = p.slug
         if p.slug in refused:
             continue
         tree = project.tree(p.draft)

@@ -61,6 +61,14 @@ class Inputs:
                                                            path, name)
         return self.published[(name, tag)].table
 
+    def done_with(self, slug: str) -> None:
+        """The article's editions are all made: what was parsed or loaded for it goes (a
+        whole archive's manuscripts and catalogs are never held at once in the run)."""
+        self.manuscripts.pop(slug, None)
+        self.templates.pop(slug, None)
+        for tag in LANGUAGES:
+            self.published.pop((slug, tag), None)
+
     def po(self, name: str, tag: str) -> str | None:
         return self.files.digest(self.project.po_rel(name, tag))
 
@@ -97,6 +105,7 @@ def read(project: Project, wanted, state: State, report, changed=lambda: None) -
         except EditionsError as exc:
             report.error(exc)
     _catalogs(inputs, report, tell)
+    inputs.templates.clear()  # (merged: what the run needs of them is in the catalogs)
     return inputs
 
 
