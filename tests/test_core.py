@@ -255,3 +255,29 @@ def test_a_rebuild_holds_one_articles_manuscript_and_catalogs_at_a_time(tmp_path
     jobs, _ = recorded(root)
     assert len(jobs) == 6 and held
     assert max(m for m, _ in held) <= 1 and max(c for _, c in held) <= 2, held
+
+
+def test_a_large_first_build_reads_its_articles_a_chunk_at_a_time(tmp_path, monkeypatch):
+    """An archive's first build: CHUNK articles parsed, templated and merged at a time,
+    then let go (memory flat with the archive); the editions are the same bytes."""
+    from conftest import ALL
+
+    whole = copy_project(tmp_path / "whole", slugs=ALL)
+    build(Project(whole), runner=Recorder(real=("html",)))
+    chunked = copy_project(tmp_path / "chunked", slugs=ALL)
+    monkeypatch.setattr(inputs, "CHUNK", 1)
+    held: list[int] = []
+    article = inputs._article
+
+    def spy(inp, slug, report):
+        held.append(len(inp.manuscripts) + len([k for k in inp.published if k[0] != inputs.UI]))
+        return article(inp, slug, report)
+
+    monkeypatch.setattr(inputs, "_article", spy)
+    report = build(Project(chunked), runner=Recorder(real=("html",)))
+    assert report.built == 6 and not report.errors and held == [1, 1], held
+    for path in sorted((whole / "dist").rglob("*.html")):
+        if path.parent.name in ALL:
+            assert (chunked / "dist" / path.relative_to(whole / "dist")).read_bytes() == path.read_bytes(), path
+    for po in sorted((whole / "translations").rglob("*.po")):
+        assert (chunked / po.relative_to(whole)).read_bytes() == po.read_bytes(), po

@@ -98,15 +98,30 @@ def read(project: Project, wanted, state: State, report, changed=lambda: None) -
     stale = [slug for slug in slugs if not _unchanged(inputs, slug)]
     if stale:
         tell()  # (before any thread starts: the renderers' workers are forked now)
-        _parse_all(inputs, stale)
-    for slug in stale:
-        try:
-            _article(inputs, slug, report)
-        except EditionsError as exc:
-            report.error(exc)
-    _catalogs(inputs, report, tell)
+    # A large build (an archive's first) reads CHUNK articles at a time — parsed, their
+    # templates made, their catalogs merged and summed up — and lets them go before the
+    # next: the run loads each again when its editions are made, so that memory does not
+    # grow with the archive. A small one keeps what it read for the run.
+    streaming = len(stale) > CHUNK
+    memories: dict = {}  # the translation memory, loaded once for all the chunks
+    for start in range(0, len(stale), CHUNK):
+        part = stale[start:start + CHUNK]
+        _parse_all(inputs, part)
+        for slug in part:
+            try:
+                _article(inputs, slug, report)
+            except EditionsError as exc:
+                report.error(exc)
+        if streaming:
+            _catalogs(inputs, report, tell, memories, only=set(part))
+            for slug in part:
+                inputs.done_with(slug)
+    _catalogs(inputs, report, tell, memories)  # the interface's, and those edited on their own
     inputs.templates.clear()  # (merged: what the run needs of them is in the catalogs)
     return inputs
+
+
+CHUNK = 100
 
 
 def _unchanged(inputs: Inputs, slug: str) -> bool:
@@ -162,16 +177,17 @@ def _article_key(files: Files, rel: str, images: list[str], code: str) -> str:
     return key(files.digest(rel), [(i, files.digest(i)) for i in images], code)
 
 
-def _catalogs(inputs: Inputs, report, tell) -> None:
-    """Merge the catalogs whose template or file changed, and sum up what each publishes."""
+def _catalogs(inputs: Inputs, report, tell, memories: dict | None = None, only: set | None = None) -> None:
+    """Merge the catalogs whose template or file changed, and sum up what each publishes
+    (`only`: of these articles; else the interface's too). More than 2 × CHUNK of them
+    are merged 2 × CHUNK at a time, and what each publishes is let go once summed up."""
     project, state = inputs.project, inputs.state
-    templates = key(sorted((p, inputs.files.digest(p)) for p in _templates(project)), inputs.code)
     wanted = []  # (name, tag, source key)
-    for tag in LANGUAGES:
-        if tag != "en":
-            wanted.append((UI, tag, templates))
+    if only is None:
+        templates = key(sorted((p, inputs.files.digest(p)) for p in _templates(project)), inputs.code)
+        wanted += [(UI, tag, templates) for tag in LANGUAGES if tag != "en"]
     for slug in inputs.slugs:
-        if slug in inputs.articles:
+        if slug in inputs.articles and (only is None or slug in only):
             lang = state.articles[slug]["lang"]
             wanted += [(slug, tag, inputs.articles[slug]) for tag in LANGUAGES if tag != lang]
     stale = []
@@ -185,23 +201,31 @@ def _catalogs(inputs: Inputs, report, tell) -> None:
     from . import update
 
     pots = inputs.templates  # (a changed article's was made by _article)
-    for name, _, _ in stale:
-        if name not in pots:
-            pots[name] = (update.ui_template(project, report) if name == UI
-                          else update.template(project, inputs.manuscript(name), report))
-    merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in stale], report, set(inputs.every))
-    for name, tag, source in stale:
-        path = project.po_rel(name, tag)
-        inputs.files.forget(path)
-        if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
-            state.catalogs.pop(f"{name}|{tag}", None)
+    every = set(inputs.every)
+    size = 2 * CHUNK
+    for start in range(0, len(stale), size):
+        part = stale[start:start + size]
+        for name, _, _ in part:
+            if name not in pots:
+                pots[name] = (update.ui_template(project, report) if name == UI
+                              else update.template(project, inputs.manuscript(name), report))
+        merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in part], report, every,
+                              memories)
+        for name, tag, source in part:
+            path = project.po_rel(name, tag)
+            inputs.files.forget(path)
+            if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
+                state.catalogs.pop(f"{name}|{tag}", None)
+                state.dirty = True
+                continue
+            pub = inputs.published[(name, tag)] = merged[(name, tag)]
+            msgids = [e.msgid for e in pots[name] if not e.obsolete]
             state.dirty = True
-            continue
-        pub = inputs.published[(name, tag)] = merged[(name, tag)]
-        msgids = [e.msgid for e in pots[name] if not e.obsolete]
-        state.dirty = True
-        state.catalogs[f"{name}|{tag}"] = {"source": source, "po": inputs.files.digest(path),
-                                           "summary": _summary(pub, msgids)}
+            state.catalogs[f"{name}|{tag}"] = {"source": source, "po": inputs.files.digest(path),
+                                               "summary": _summary(pub, msgids)}
+        if len(stale) > size:
+            for name in {name for name, _, _ in part if name != UI}:
+                inputs.done_with(name)
 
 
 def _summary(pub, msgids: list[str]) -> dict:

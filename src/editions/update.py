@@ -59,15 +59,16 @@ def update(project, mss, report) -> tuple[dict, dict]:
     return pots, merge(project, wanted, report)
 
 
-def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None) -> dict:
+def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, memories: dict | None = None) -> dict:
     """Merge each (name, tag, pot) into its catalog and write it if it changed. Returns
     (name, tag) → Published for every catalog that could be read and written; a broken
     catalog is reported and left exactly as it is. `slugs`: every manuscript of the
-    project (for the orphans the memory draws on)."""
+    project (for the orphans the memory draws on). `memories`: the translation memory
+    by language, loaded when first needed, kept there for the caller's next merge."""
     from concurrent.futures import ThreadPoolExecutor
 
     valid = project.cache / "valid"
-    memories: dict[str, catalog.Memory] = {}
+    memories = {} if memories is None else memories
     loaded: dict = {}
     found: dict = {}
     writes = []
