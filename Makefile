@@ -75,7 +75,7 @@ $(LIGHTHOUSE):
 # type: ~15 minutes on 2 cores. See benchmarks/README.md.
 bench: setup $(LIGHTHOUSE)
 	$(BIN)/python benchmarks/run.py
-	$(BIN)/python benchmarks/lighthouse.py --archive 1000
+	$(BIN)/python benchmarks/lighthouse.py --archive 1000 --runs 3
 	SANGAR_BROWSER_ARCHIVE=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_browser.py -k page_in_the_browser
 
 clean:
