@@ -89,7 +89,7 @@ def test_every_payload_is_inert_in_html_and_epub(hostile_project, monkeypatch):
     assert "<script>alert(1)</script>" in text  # shown as text
     head = page.find("{http://www.w3.org/1999/xhtml}head")
     assert [el.get("href") for el in head.iter("{http://www.w3.org/1999/xhtml}link")
-            if el.get("rel") == "stylesheet"] == ["../assets/sangar.css", "../assets/print.css"]
+            if el.get("rel") == "stylesheet"] == ["../assets/fonts.css", "../assets/sangar.css", "../assets/print.css"]
     assert all("://" not in (el.get("href") or "") for el in head.iter("{http://www.w3.org/1999/xhtml}link"))
     assert "owned" not in "".join(head.itertext())
     with zipfile.ZipFile(dist / "tiny.fa-AF.epub") as z:
