@@ -731,3 +731,16 @@ def test_every_interface_word_of_the_site_pages_is_translated_in_dari_and_pashto
         fa, ps = ui("fa-AF").table[word], ui("ps-AF").table[word]
         assert not re.search("[\u064a\u0643]", fa), word  # Dari: ی and ک, not the Arabic letters
         assert re.fullmatch(r"[\u0600-\u06ff\u200c ]+", fa) and re.fullmatch(r"[\u0600-\u06ff ]+", ps), word
+
+
+def test_lists_offer_only_the_files_the_build_made(dist, envs):
+    """An edition built with --format html has no PDF or EPUB: its lists link neither."""
+    eds = entries(3)
+    for e in eds:
+        if e["slug"] == "piece-001":
+            e["sizes"] = {"html": e["sizes"]["html"]}
+    site.write(Layout(dist), eds, envs, "")
+    for tag in TAGS:
+        links = [a.attrs["href"] for a in page(dist, Layout.front(tag)).find("a") if "download" in a.attrs]
+        assert f"../piece-000/piece-000.{tag}.pdf" in links and f"../piece-000/piece-000.{tag}.epub" in links
+        assert not [h for h in links if "piece-001" in h], links
