@@ -1,7 +1,7 @@
 """The website around the editions: the root page, each language's front page, archive and
 Atom feed, the sitemap and robots.txt. Every path and link comes from `layout.Layout`.
 
-    site.write(layout, entries, envs, base_url, removed, context=, previous=, keys=, digests=) -> [URL, …]
+    site.write(layout, entries, envs, base_url, removed, context=, previous=, keys=) -> [URL, …]
 
 is called by build.py when an edition was written or removed, with every edition published
 in the tree (not only those the run built: pages of the languages or months missing from
@@ -22,9 +22,8 @@ Decisions:
   interface words: one key for all that; a new one renders every page), base_url, the
   languages present (every page's switcher), the page's URL, its shape (the month, its
   page number and count; the overview's months and counts; the chooser's headlines) and
-  a digest of each edition it lists, in order. Each entry is hashed once per run
-  (`digests`, given by the caller when it has them); its `listed`
-  digest covers only what a list of editions shows (title, author, kind, dates, image,
+  a digest of each edition it lists, in order. Each entry is hashed once per run; its
+  `listed` digest covers only what a list of editions shows (title, author, kind, dates, image,
   sizes in KB), so a new `updated` time or summary alone renders only its language's feed
   and the sitemap (keyed by whole entries) — XML made without Jinja: no environment is
   made then (`Lazy`). The keys are kept in the state (`state.site_pages`) once the pages are
@@ -115,7 +114,7 @@ OG_LOCALES = {"en": "en_US", "fa-AF": "fa_AF", "ps-AF": "ps_AF"}
 
 def write(layout: Layout, entries: list[dict], envs: Mapping, base_url: str,
           removed: list[str] | None = None, *, context: str = "", previous: dict | None = None,
-          keys: dict | None = None, digests: list[str] | None = None) -> list[str]:
+          keys: dict | None = None) -> list[str]:
     """Write the site's pages for `entries` (every edition published in the tree); return
     the URLs written or already right. URLs removed are appended to `removed` if given.
 
@@ -124,11 +123,9 @@ def write(layout: Layout, entries: list[dict], envs: Mapping, base_url: str,
     `keys` was filled with by the last run: a page whose key is the same and whose file is
     still there is not rendered again. `context` is the key of everything else the pages
     depend on (templates, the interface's words, the code): whoever passes `previous` must
-    pass it. `digests`, if the caller has them, are the entries' digests (`state.key(entry)`
-    each), in order: every key is made from these, not from the entries again."""
-    if digests is None:
-        digests = [key(e) for e in entries]
-    eds = sorted((_edition(e, d) for e, d in zip(entries, digests, strict=True)),
+    pass it. Each entry is hashed once (`state.key`): every page's key is made from these
+    digests, not from the entries again."""
+    eds = sorted((_edition(e, key(e)) for e in entries),
                  key=lambda e: (e["date_iso"], e["updated"], e["slug"]), reverse=True)
     by_tag = {tag: [e for e in eds if e["tag"] == tag] for tag in ORDER}
     present = [tag for tag in ORDER if by_tag[tag]]
