@@ -32,10 +32,10 @@ class Project:
         return self.root / ".cache"
 
     def pot(self, slug: str) -> Path:
-        return self.translations / f"{slug}.pot"
+        return self.root / self.pot_rel(slug)
 
     def po(self, slug: str, tag: str) -> Path:
-        return self.translations / LANGUAGES[tag].gettext / "LC_MESSAGES" / f"{slug}.po"
+        return self.root / self.po_rel(slug, tag)
 
     @property
     def drafts(self) -> Path:
@@ -59,8 +59,9 @@ class Project:
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
-    # The same paths relative to the root, as strings: what the digests (state.Files) are
-    # kept by; made without pathlib, as a no-op asks for thousands of them.
+    # Those paths relative to the root, as strings (the one place they are spelled): what
+    # the digests (state.Files) are kept by; made without pathlib, as a no-op asks for
+    # thousands of them.
     @staticmethod
     def po_rel(name: str, tag: str) -> str:
         return f"translations/{LANGUAGES[tag].gettext}/LC_MESSAGES/{name}.po"
