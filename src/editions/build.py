@@ -144,10 +144,9 @@ def run(inputs: Inputs, work: Plan, runners: _Runners, report: Report) -> None:
             write_if_changed(project.output(ed.slug, ed.tag, fmt, ed.draft), data)
         inputs.listing(ed.draft).forget(ed.slug)
         _changed(inputs, ed.draft, Layout.edition(ed.slug, ed.tag))
-        record = state.editions.setdefault(edition_id(ed.slug, ed.tag, ed.draft), {})
-        state.dirty = True
-        record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
         eid = edition_id(ed.slug, ed.tag, ed.draft)
+        record = state.editions.setdefault(eid, {})
+        record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
         state.set_entry(eid, _entry(ed, {**state.entries().get(eid, {}).get("sizes", {}),
                                          **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug),
                                     project.output(ed.slug, ed.tag, "html", ed.draft)))
@@ -269,9 +268,8 @@ def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
         written = _site_pages(inputs, tree.root.name)
         if (not known or inputs.changed[draft] or not written
                 or not all(os.path.isfile(tree.path(url)) for url in written)):
-            write_site(inputs, _entries(inputs, draft), report, draft, context)
+            write_site(inputs, _entries(inputs, draft), report, context, draft)
             inputs.state.site[tree.root.name] = pages
-            inputs.state.dirty = True
         try:  # the search index, when an edition page was written or removed
             search.index(tree, changed=inputs.changed[draft] if known else None, cache=inputs.project.cache / "search")
         except EditionsError as exc:  # the old index stays; the editions are online
@@ -393,14 +391,14 @@ def _keep_only(inputs: Inputs, folder, report: Report, names: set[str]) -> None:
             report.say(f"removed {inputs.project.rel(folder / name)}")
 
 
-def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool = False,
-               context: str | None = None) -> None:
+def write_site(inputs: Inputs, entries: list[dict], report: Report, context: str, draft: bool = False) -> None:
     """The tree's pages around the editions (site.py): the chooser, each language's front
     page, archive and feed, the sitemap — from every edition in the tree (`entries`), not
     only those this run built. The drafts' tree gets the same pages, linked from nothing,
     no sitemap. Only the pages whose key changed since the last run are rendered (their
     keys are kept in the state); a language's Jinja environment, and its catalog, only
-    when one of its pages is."""
+    when one of its pages is. `context`: what every page shows besides its editions
+    (`_site_context`)."""
     from . import site
 
     project = inputs.project
@@ -415,8 +413,7 @@ def write_site(inputs: Inputs, entries: list[dict], report: Report, draft: bool 
     removed: list[str] = []
     keys: dict[str, str] = {}
     site.write(layout, entries, site.Lazy(LANGUAGES, environment), "" if draft else inputs.base_url, removed,
-               context=_site_context(inputs) if context is None else context,
-               previous=_site_pages(inputs, layout.root.name), keys=keys)
+               context=context, previous=_site_pages(inputs, layout.root.name), keys=keys)
     inputs.state.site_pages[layout.root.name] = keys
     inputs.state.dirty = True
     for url in removed:
