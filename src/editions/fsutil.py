@@ -131,14 +131,11 @@ def check_and_sweep(root: Path, everywhere: bool = True) -> list[Path]:
     One walk with os.scandir, which knows a link and a folder from the directory listing
     itself: no `stat` per file."""
     from .errors import EditionsError
-    from .layout import Layout
 
     def refuse(path: Path):
         raise EditionsError(path, None, "is a symbolic link: a run writes only inside the project; "
                                         "replace it with a real folder")
 
-    site = Layout.folders() - {Layout.search}
-    files_only = {Layout.images, Layout.cards}
     gone: list[Path] = []
     for name in WRITTEN:
         top = root / name
@@ -159,13 +156,25 @@ def check_and_sweep(root: Path, everywhere: bool = True) -> list[Path]:
                             refuse(Path(entry.path))
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if name == ".cache" and (rel or not everywhere):
-                            continue  # the cache's files are one folder deep
-                        if not everywhere and (inner.count("/") >= 1 if name == "translations" else
-                                               tree and ((not rel and entry.name not in site) or inner in files_only)):
-                            continue  # (see above)
-                        stack.append((entry.path, inner))
+                        if _entered(name, rel, entry.name, everywhere):
+                            stack.append((entry.path, inner))
                     elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
                         os.unlink(entry.path)
                         gone.append(Path(entry.path))
     return gone
+
+
+def _entered(top: str, rel: str, name: str, everywhere: bool) -> bool:
+    """Whether check_and_sweep's walk of `top` (one of WRITTEN) enters the folder `name`
+    found in `rel` (relative to `top`; "" for `top` itself). See check_and_sweep."""
+    from .layout import Layout
+
+    if top == ".cache":
+        return everywhere and not rel  # its files are one folder deep
+    if everywhere:
+        return True
+    if top == "translations":
+        return not rel  # a language's folder; its LC_MESSAGES is looked at, not walked
+    if not rel:  # dist/, dist-drafts/: the site's own folders, not the articles'
+        return name in Layout.folders() - {Layout.search}
+    return f"{rel}/{name}" not in (Layout.images, Layout.cards)
