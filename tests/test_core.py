@@ -7,13 +7,14 @@ import ast
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import polib
 import pytest
 
-from conftest import SLUG, Recorder, copy_project
-from editions import executor, inputs, serve
+from conftest import SLUG, Recorder, copy_project, write_manuscript
+from editions import executor, inputs, serve, unchanged
 from editions.build import Project, build
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "editions"
@@ -145,6 +146,108 @@ def test_site_pages_left_unwritten_by_an_interrupted_run_are_written_by_the_next
     jobs, report = recorded(built)
     assert jobs == [] and not report.errors
     assert "(ویرایش)" in front.read_text(encoding="utf-8")
+
+
+def settled(root: Path) -> object:
+    """A run that changes nothing and leaves its picture (unchanged.py), once every file
+    is older than what the picture trusts."""
+    time.sleep(unchanged.RACY_NS / 1e9 + 0.05)
+    jobs, report = recorded(root)
+    assert jobs == [] and not report.errors and (root / ".cache" / unchanged.NAME).is_file()
+    return report
+
+
+def test_a_no_op_after_one_that_changed_nothing_reads_not_even_the_state(built, monkeypatch):
+    first = settled(built)
+
+    def refuse(*a, **k):
+        raise AssertionError("read on a no-op")
+
+    monkeypatch.setattr("editions.build.State.read", refuse)
+    monkeypatch.setattr("editions.build.read", refuse)
+    report = build(Project(built))
+    assert (report.built, report.unchanged, report.skipped, report.planned) == (0, 3, 0, 0)
+    assert report.lines == first.lines and not report.errors
+
+
+def _same_size_edit(path: Path) -> None:
+    """A translation changed in place, the file's size kept: only its times tell."""
+    text = path.read_text(encoding="utf-8")
+    assert "داعش" in text
+    path.write_text(text.replace("داعش", "داعس", 1), encoding="utf-8")  # (ش, س: two bytes each)
+
+
+CHANGES = {
+    "a catalog edited in place": (lambda r: _same_size_edit(Project(r).po(SLUG, "fa-AF")),
+                                  lambda jobs, rep, r: jobs == [(SLUG, "fa-AF")]),
+    "a manuscript added": (lambda r: write_manuscript(r, "new-piece", "A short piece."),
+                           lambda jobs, rep, r: jobs == [("new-piece", "en")]),
+    "an edition deleted": (lambda r: (r / "dist" / SLUG / f"{SLUG}.ps-AF.pdf").unlink(),
+                           lambda jobs, rep, r: jobs == [(SLUG, "ps-AF")]),
+    "a stray file in an article's folder": (lambda r: (r / "dist" / SLUG / "stray.txt").write_text("x"),
+                                            lambda jobs, rep, r: f"removed dist/{SLUG}/stray.txt" in rep.lines),
+    "a site page deleted": (lambda r: (r / "dist" / "fa" / "index.html").unlink(),
+                            lambda jobs, rep, r: (r / "dist" / "fa" / "index.html").is_file()),
+    "a style edited": (lambda r: (r / "styles" / "sangar.css").open("a").write("/* tweak */\n"),
+                       lambda jobs, rep, r: len(jobs) == 3),
+    "a catalog made where none was": (
+        lambda r: (r / "translations" / "en" / "LC_MESSAGES").mkdir(parents=True) or
+        (r / "translations" / "en" / "LC_MESSAGES" / "messages.po").write_text('msgid ""\nmsgstr ""\n'),
+        lambda jobs, rep, r: jobs == [] and not rep.errors),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_any_change_since_the_picture_sends_the_build_the_whole_way(built, monkeypatch, change):
+    make, outcome = CHANGES[change]
+    settled(built)
+    answers = []
+    replay = unchanged.replay
+    monkeypatch.setattr(unchanged, "replay", lambda *a: answers.append(replay(*a)) or answers[-1])
+    make(built)
+    jobs, report = recorded(built)
+    assert answers == [False] and outcome(jobs, report, built), (answers, jobs, report.lines)
+
+
+def test_asked_otherwise_the_build_goes_the_whole_way(built):
+    settled(built)
+    jobs, report = recorded(built, langs=["fa-AF"])
+    assert jobs == [] and report.unchanged == 1  # (the picture's answer was 3)
+
+
+def test_a_change_made_while_a_run_reads_is_not_taken_as_seen(built, monkeypatch):
+    """The run read the catalog before it changed: whatever picture it keeps is of the
+    catalog it read, and the next run builds the change."""
+    from editions import build as build_mod
+
+    settled(built)
+    real = build_mod.plan
+
+    def plan_then_edit(*a, **k):
+        out = real(*a, **k)
+        _same_size_edit(Project(built).po(SLUG, "fa-AF"))
+        return out
+
+    monkeypatch.setattr(build_mod, "plan", plan_then_edit)
+    (built / ".cache" / unchanged.NAME).unlink()  # (else the run answers from it and plans nothing)
+    jobs, _ = recorded(built)
+    assert jobs == []
+    monkeypatch.undo()
+    jobs, _ = recorded(built)
+    assert jobs == [(SLUG, "fa-AF")]
+
+
+def test_no_picture_of_what_changed_just_before_the_run_or_of_a_run_with_errors(built):
+    (built / "manuscripts" / "notes.txt").write_text("not an article")  # manuscripts/ changed just now
+    jobs, report = recorded(built)
+    assert jobs == [] and not report.errors and not (built / ".cache" / unchanged.NAME).exists()
+    settled(built)  # (the same, once older)
+    po = Project(built).po(SLUG, "ps-AF")
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y\n', encoding="utf-8")
+    for _ in range(2):  # (the second run finds the state as the first left it: it writes nothing)
+        time.sleep(unchanged.RACY_NS / 1e9 + 0.05)
+        jobs, report = recorded(built)
+        assert report.errors and not (built / ".cache" / unchanged.NAME).exists()
 
 
 def test_serve_builds_once_per_edit(built):

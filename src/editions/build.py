@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from . import unchanged
 from .errors import EditionsError
 from .fsutil import atomic_write, write_if_changed
 from .inputs import UI, Inputs, load_manuscripts, read  # noqa: F401 - load_manuscripts: for callers
@@ -82,6 +83,9 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
     `runner`, if given, renders (see executor.py; tests pass one that records)."""
     opts = options or Options.of(**kw)
     report = Report() if report is None else report
+    if unchanged.replay(project, opts, report):  # as the last run that changed nothing saw it
+        return report
+    watch = unchanged.Watch(project, opts)
     state = State.read(project.state)
     runners = _Runners(project, opts, runner)
     inputs = None
@@ -94,6 +98,7 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
         runners.close()
         if inputs is not None:
             state.write(project.state, inputs.files)
+    watch.record(inputs.files, report)  # (if this run changed nothing: the next one can say so at once)
     return report
 
 
