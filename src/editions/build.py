@@ -91,7 +91,7 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
     inputs = None
     try:
         inputs = read(project, opts.slugs, state, report, changed=runners.start)
-        work = plan(inputs, opts.langs, opts.formats, opts.draft, lambda s, t, f, d: inputs.listing(d).has(s, t, f))
+        work = plan(inputs, opts.langs, opts.formats, opts.draft)
         run(inputs, work, runners, report)
         publish(inputs, work, opts, report)
     finally:
@@ -310,11 +310,6 @@ class _Progress:
 
 
 
-def listed(inputs: Inputs, slug: str, tag: str, draft: bool = False) -> bool:
-    """Whether an edition is in the tree: its record and its page exist."""
-    return edition_id(slug, tag, draft) in inputs.state.editions and inputs.listing(draft).has(slug, tag, "html")
-
-
 def _changed(inputs: Inputs, draft: bool, url: str) -> None:
     """An edition's file was written or removed: the tree's pages and search index are
     made again in this run — or in the next, if this one is interrupted before (the state,
@@ -333,7 +328,7 @@ def prune(inputs: Inputs, report: Report) -> None:
     slugs = set(inputs.every)
     for eid in list(state.editions):
         slug, tag, tree = eid.split("|")
-        if slug not in slugs or not any(inputs.listing(tree == "drafts").has(slug, tag, f) for f in FORMATS):
+        if slug not in slugs or not any(inputs.has(slug, tag, f, tree == "drafts") for f in FORMATS):
             state.drop(eid)
     for slug in list(state.articles):
         if slug not in slugs:
@@ -356,7 +351,7 @@ def prune(inputs: Inputs, report: Report) -> None:
             slug = entry.name
             keep = {Layout.file_name(slug, tag, fmt) for tag in LANGUAGES
                     for fmt in state.editions.get(edition_id(slug, tag, draft), {}).get("built", {})
-                    if slug in slugs and not (draft and listed(inputs, slug, tag))}
+                    if slug in slugs and not (draft and inputs.listed(slug, tag))}
             held = inputs.listing(draft).entries(slug)
             extra = sorted(name for name in held if name not in keep)
             for name in extra:
@@ -441,7 +436,7 @@ def _entries(inputs: Inputs, draft: bool) -> list[dict]:
     """Every edition in the tree, with the languages its article is in there."""
     entries = inputs.state.entries()
     found = [entries[edition_id(slug, tag, draft)] for slug in inputs.every for tag in LANGUAGES
-             if listed(inputs, slug, tag, draft) and edition_id(slug, tag, draft) in entries]
+             if inputs.listed(slug, tag, draft) and edition_id(slug, tag, draft) in entries]
     languages: dict = {}
     for entry in found:
         languages.setdefault(entry["slug"], []).append(entry["tag"])

@@ -16,8 +16,9 @@ from pathlib import Path
 from . import __version__
 from .errors import EditionsError
 from .locale import LANGUAGES
+from .layout import Layout
 from .project import Listing, Project, slugs_of
-from .state import Files, State, key
+from .state import Files, State, edition_id, key
 
 UI = "messages"  # the interface's catalogs (messages.DOMAIN, without importing polib)
 
@@ -38,12 +39,21 @@ class Inputs:
     changed: dict = field(default_factory=lambda: {False: [], True: []})  # draft → URLs written or removed
     templates: dict = field(default_factory=dict)   # name → POT made this run
     listings: dict = field(default_factory=dict)    # draft → Listing of the tree's edition files
+    pos: dict = field(default_factory=dict)         # (name, tag) → the catalog's digest, this run
 
     def listing(self, draft: bool) -> Listing:
         """What the tree holds (kept in step by whoever writes or removes edition files)."""
         if draft not in self.listings:
             self.listings[draft] = Listing(self.project.tree(draft))
         return self.listings[draft]
+
+    def has(self, slug: str, tag: str, fmt: str, draft: bool = False) -> bool:
+        """Whether that edition file is in its tree (see listing)."""
+        return self.listing(draft).entries(slug).get(Layout.file_name(slug, tag, fmt), False)
+
+    def listed(self, slug: str, tag: str, draft: bool = False) -> bool:
+        """Whether an edition is in its tree: its record and its page exist."""
+        return edition_id(slug, tag, draft) in self.state.editions and self.has(slug, tag, "html", draft)
 
     def manuscript(self, slug: str):
         """The parsed manuscript (from the parse cache when its bytes are unchanged)."""
@@ -70,7 +80,17 @@ class Inputs:
             self.published.pop((slug, tag), None)
 
     def po(self, name: str, tag: str) -> str | None:
-        return self.files.digest(self.project.po_rel(name, tag))
+        """The catalog's digest (asked for several times per edition: kept for the run,
+        until the file is written)."""
+        found = self.pos.get((name, tag), False)
+        if found is False:
+            found = self.pos[(name, tag)] = self.files.digest(self.project.po_rel(name, tag))
+        return found
+
+    def forget_po(self, name: str, tag: str) -> None:
+        """The catalog was just written: its digest is asked for again."""
+        self.pos.pop((name, tag), None)
+        self.files.forget(self.project.po_rel(name, tag))
 
     def catalog(self, name: str, tag: str) -> dict | None:
         """The summary of a catalog (see `_summary`), or None when it could not be read."""
@@ -212,8 +232,7 @@ def _catalogs(inputs: Inputs, report, tell, memories: dict | None = None, only: 
         merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in part], report, every,
                               memories)
         for name, tag, source in part:
-            path = project.po_rel(name, tag)
-            inputs.files.forget(path)
+            inputs.forget_po(name, tag)
             if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
                 state.catalogs.pop(f"{name}|{tag}", None)
                 state.dirty = True
@@ -221,7 +240,7 @@ def _catalogs(inputs: Inputs, report, tell, memories: dict | None = None, only: 
             pub = inputs.published[(name, tag)] = merged[(name, tag)]
             msgids = [e.msgid for e in pots[name] if not e.obsolete]
             state.dirty = True
-            state.catalogs[f"{name}|{tag}"] = {"source": source, "po": inputs.files.digest(path),
+            state.catalogs[f"{name}|{tag}"] = {"source": source, "po": inputs.po(name, tag),
                                                "summary": _summary(pub, msgids)}
         if len(stale) > size:
             for name in {name for name, _, _ in part if name != UI}:

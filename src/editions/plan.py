@@ -9,10 +9,10 @@ format was built from the same key, and whose files are there, is up to date."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .errors import EditionsError
 from .inputs import UI, Inputs
+from .layout import Layout
 from .locale import AUTONYMS, LANGUAGES, OUTLET
 from .state import edition_id, flat_key, key
 
@@ -38,17 +38,12 @@ class Plan:
     ui: dict = field(default_factory=dict)               # tag → whether its interface words are all there
 
 
-def plan(inputs: Inputs, langs, formats: tuple, draft: bool,
-         present: Callable[[str, str, str, bool], bool]) -> Plan:
-    """`present(slug, tag, fmt, draft)`: whether that file is in the tree."""
+def plan(inputs: Inputs, langs, formats: tuple, draft: bool) -> Plan:
     project, state = inputs.project, inputs.state
     out = Plan()
     langs = list(langs or LANGUAGES)
     usable, ui_gaps = _interface(inputs, langs, draft, out)
     common = key(inputs.context, sorted(OUTLET.items()), inputs.base_url)  # what every edition's key has
-
-    def listed(slug: str, tag: str, is_draft: bool = False) -> bool:
-        return edition_id(slug, tag, is_draft) in state.editions and present(slug, tag, "html", is_draft)
 
     for slug in inputs.slugs:
         if slug not in inputs.articles:
@@ -70,7 +65,7 @@ def plan(inputs: Inputs, langs, formats: tuple, draft: bool,
                     out.skipped += 1
                     out.lines.append(f"skipped {slug} {tag}: {_why(project, slug, tag, summary)} "
                                      f"(build with --draft to see it)"
-                                     + (" (its previous edition stays online)" if listed(slug, tag) else ""))
+                                     + (" (its previous edition stays online)" if inputs.listed(slug, tag) else ""))
                 continue
             complete.append(tag)
             if summary["gaps"] or tag in ui_gaps:
@@ -78,7 +73,7 @@ def plan(inputs: Inputs, langs, formats: tuple, draft: bool,
         # Other languages' pages link to every edition that will be online after this run:
         # the ones built now and earlier complete ones that stay (even if --lang left them out).
         # Drafts are never online: they link to nothing and nothing links to them.
-        online = [t for t in LANGUAGES if (t in complete and t not in drafts) or listed(slug, t)]
+        online = [t for t in LANGUAGES if (t in complete and t not in drafts) or inputs.listed(slug, t)]
         out.online[slug] = online
         for tag in complete:
             if tag not in langs:
@@ -89,7 +84,8 @@ def plan(inputs: Inputs, langs, formats: tuple, draft: bool,
                                    None if tag == lang else inputs.po(slug, tag),
                                    inputs.po(UI, tag) if tag != "en" else None, others, is_draft)
             built = state.editions.get(edition_id(slug, tag, is_draft), {}).get("built", {})
-            if all(built.get(f) == edition_key and present(slug, tag, f, is_draft) for f in formats):
+            files = inputs.listing(is_draft).entries(slug)
+            if all(built.get(f) == edition_key and files.get(Layout.file_name(slug, tag, f), False) for f in formats):
                 out.unchanged += 1
                 continue
             out.jobs.append(Planned(slug, tag, is_draft, edition_key, tuple(formats), others))

@@ -97,9 +97,6 @@ class Listing:
             self.folders[slug] = found
         return found
 
-    def has(self, slug: str, tag: str, fmt: str) -> bool:
-        return self.entries(slug).get(Layout.file_name(slug, tag, fmt), False)
-
     def forget(self, slug: str) -> None:
         self.folders.pop(slug, None)
 
