@@ -285,7 +285,7 @@ def _parse(project: Project, slug: str, code: str):
     from .manuscript import MAX_BYTES, PANDOC_READER, Manuscript, read
     from .reading import read_input
 
-    path = project.manuscripts / f"{slug}.md"
+    path = project.root / project.manuscript_rel(slug)
     salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{code}"
     digest = hashlib.sha256(f"{salt}|{path}|".encode() + read_input(path, MAX_BYTES, "manuscript")).hexdigest()
     cached = project.cache / "manuscripts" / f"{digest}.json"
