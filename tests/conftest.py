@@ -50,7 +50,11 @@ def write_manuscript(root: Path, stem: str, body: str, **front: str) -> Path:
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """A project with the real styles and UI catalogs, one small manuscript, no article catalogs."""
-    root = tmp_path / "tiny"
+    return make_tiny(tmp_path / "tiny")
+
+
+def make_tiny(root: Path) -> Path:
+    """The `tiny` project, made at `root`."""
     shutil.copytree(ROOT / "styles", root / "styles")
     (root / "translations").mkdir()
     shutil.copy(ROOT / "translations" / "messages.pot", root / "translations")
@@ -174,8 +178,9 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for every test that looks at pages (each test opens its own context)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

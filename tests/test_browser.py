@@ -2,7 +2,7 @@
 and desktop widths: direction, fonts, overflow, console, links, axe-core; screenshots are
 kept in test-artifacts/screenshots/.
 
-The pages are those of the project's seed article; with SANGAR_BROWSER_ARCHIVE=N in the
+The pages are those of the project's articles (conftest.shared_build); with SANGAR_BROWSER_ARCHIVE=N in the
 environment (`make bench` sets 1000) they are those of a generated archive of N articles
 (benchmarks/archive.py: the seed article among N-1 copies, HTML editions, the seed's in
 every format): front pages of the latest 20, archive months of 30 a page with their
@@ -46,7 +46,7 @@ ARCHIVE = int(os.environ.get("SANGAR_BROWSER_ARCHIVE") or 0)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, request):
     if ARCHIVE:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from archive import make_archive
@@ -54,10 +54,10 @@ def site(tmp_path_factory):
         root = make_archive(tmp_path_factory.mktemp("web") / "archive", ARCHIVE)
         assert not build(Project(root), runner=Local(2), formats=["html"]).errors
         assert not build(Project(root), runner=Local(2), slugs=[SLUG]).errors  # its PDF and EPUB links
-    else:
-        root = copy_project(tmp_path_factory.mktemp("web"))
-        assert not build(Project(root), runner=Local(1)).errors
-    with served(root / "dist") as url:
+        dist = root / "dist"
+    else:  # the project's articles as built once for the session (read-only: only served)
+        dist = request.getfixturevalue("shared_build") / "dist"
+    with served(dist) as url:
         yield url
 
 

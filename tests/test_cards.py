@@ -82,7 +82,7 @@ def test_the_bytes_depend_on_the_arguments_only():
 
     for tag in ("fa-AF", "en"):
         out = subprocess.run([sys.executable, "-c", code, str(ROOT), tag, t[tag]],
-                             capture_output=True, text=True, check=True).stdout
+                             capture_output=True, text=True, check=True, timeout=300).stdout
         assert out == hashlib.sha256(first[tag]).hexdigest()
     assert len(set(first.values())) == 3
 

@@ -41,7 +41,7 @@ def test_update_creates_catalogs_with_correct_headers_that_msgfmt_accepts(tiny):
         assert meta["Language"] == LANGUAGES[tag].gettext
         assert meta["Plural-Forms"] == LANGUAGES[tag].plural_forms
         assert meta["Content-Type"] == "text/plain; charset=UTF-8"
-        subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
+        subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True, timeout=300)
     assert not Project(tiny).po("tiny", "en").exists()  # the source language gets no catalog
 
 
@@ -85,14 +85,14 @@ def test_edits_keep_every_translation_as_fuzzy_obsolete_or_revived(tiny):
     assert back.msgstr == "ترجمه: A heading" and not back.fuzzy and not back.obsolete
     assert [e.msgid for e in cat].count("A heading") == 1
     assert all(e.msgid != "A heading" for e in cat.obsolete_entries())
-    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(Project(tiny).po("tiny", "fa-AF"))], check=True)
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(Project(tiny).po("tiny", "fa-AF"))], check=True, timeout=300)
 
 
 def test_a_catalog_resaved_by_msgcat_keeps_every_msgstr(tiny):
     run_update(tiny)
     translate_all(tiny)
     path = Project(tiny).po("tiny", "fa-AF")
-    subprocess.run(["msgcat", "-o", str(path), str(path)], check=True)
+    subprocess.run(["msgcat", "-o", str(path), str(path)], check=True, timeout=300)
     run_update(tiny)
     assert all(e.msgstr.startswith("ترجمه: ") for e in po(tiny))
 
@@ -182,7 +182,7 @@ def msgfmt_warnings(root) -> dict[str, str]:
     """`msgfmt --check` on every catalog under translations/: path → what it printed."""
     said = {}
     for path in sorted((root / "translations").rglob("*.po*")):
-        run = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+        run = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr
         said[str(path.relative_to(root))] = run.stderr
     return said

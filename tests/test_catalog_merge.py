@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import polib
 from hypothesis import given, settings
@@ -59,7 +60,7 @@ def test_same_outcome_as_gnu_msgmerge_previous(tmp_path):
     old_path.write_text(catalog.serialize(old), encoding="utf-8")
     pot_path.write_text(catalog.serialize(pot_of(edited)), encoding="utf-8")
     subprocess.run(["msgmerge", "--quiet", "--previous", "-U", "--backup=off", str(old_path), str(pot_path)],
-                   check=True)
+                   check=True, timeout=300)
     gnu = polib.pofile(str(old_path))
     assert sets(ours) == sets(gnu)
     fuzzy = ours.find(edited[0])
@@ -74,9 +75,9 @@ def test_same_outcome_as_gnu_msgmerge_previous(tmp_path):
 def test_layout_is_gnu_gettexts(tmp_path):
     path = tmp_path / "x.po"
     path.write_text(catalog.serialize(translated(PARAS)), encoding="utf-8")
-    resaved = subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True).stdout
+    resaved = subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True, timeout=300).stdout
     assert resaved == path.read_text(encoding="utf-8")
-    nowrap = subprocess.run(["msgcat", "--no-wrap", str(path)], capture_output=True, text=True, check=True).stdout
+    nowrap = subprocess.run(["msgcat", "--no-wrap", str(path)], capture_output=True, text=True, check=True, timeout=300).stdout
     assert nowrap != resaved  # a Poedit-style re-save really differs …
     assert catalog.serialize(polib.pofile(nowrap)) == resaved  # … and our next write undoes only that
 
@@ -114,6 +115,9 @@ def test_a_second_run_waits_for_the_lock(tiny):
     with project_lock(tiny):
         proc = subprocess.Popen([sys.executable, "-m", "editions.cli", "--root", str(tiny), "extract"],
                                 stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        dog = threading.Timer(120, proc.kill)  # (a run that never says it waits is killed, not read forever)
+        dog.daemon = True
+        dog.start()
         first = proc.stderr.readline()
         assert "waiting for the run holding" in first
         assert proc.poll() is None  # still waiting while we hold it

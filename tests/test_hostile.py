@@ -22,7 +22,7 @@ import tinyhtml5
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Recorder, copy_project, write_manuscript
+from conftest import Recorder, copy_project, make_tiny, write_manuscript
 from editions import catalog, check
 from editions.build import Project, build
 from editions.check import check_paths, msgstr_line
@@ -196,6 +196,22 @@ def test_pandoc_epub_reads_no_files_and_fetches_nothing(tmp_path, server, tiny):
     assert _Counter.hits == []
 
 
+@pytest.fixture(scope="module")
+def published_tiny(tmp_path_factory) -> Path:
+    """`tiny` with complete catalogs (nothing check calls wrong) and its HTML editions built:
+    made once, copied by each test that damages it."""
+    tiny = make_tiny(tmp_path_factory.mktemp("published") / "tiny")
+    build(Project(tiny), formats=["html"], runner=Recorder())  # (for the catalogs)
+    for tag in ("fa-AF", "ps-AF"):
+        path = Project(tiny).po("tiny", tag)
+        po = polib.pofile(str(path))
+        for e in po:
+            e.msgstr = e.msgid  # complete, and nothing check calls wrong
+        po.save(str(path))
+    assert not build(Project(tiny), formats=["html"], runner=Local(1)).errors
+    return tiny
+
+
 @pytest.mark.parametrize("name, damage, line", [
     ("unterminated", lambda t: t + 'msgid "x"\nmsgstr "سلام\n', None),
     ("bad escape", lambda t: t + 'msgid "x"\nmsgstr "a\\qb"\n', None),
@@ -204,15 +220,8 @@ def test_pandoc_epub_reads_no_files_and_fetches_nothing(tmp_path, server, tiny):
     ("latin-1 header", lambda t: t.replace("charset=UTF-8", "charset=ISO-8859-1"), None),
     ("cut off mid-save", lambda t: t[: t.rindex('msgstr "') + 10], None),
 ])
-def test_a_bad_catalog_is_refused_and_the_rest_still_builds(tiny, name, damage, line):
-    build(Project(tiny), formats=["html"], runner=Recorder())  # (for the catalogs)
-    for tag in ("fa-AF", "ps-AF"):
-        path = Project(tiny).po("tiny", tag)
-        po = polib.pofile(str(path))
-        for e in po:
-            e.msgstr = e.msgid  # complete, and nothing check calls wrong
-        po.save(str(path))
-    build(Project(tiny), formats=["html"], runner=Local(1))
+def test_a_bad_catalog_is_refused_and_the_rest_still_builds(published_tiny, tmp_path, name, damage, line):
+    tiny = shutil.copytree(published_tiny, tmp_path / "tiny", symlinks=True)
     dist = tiny / "dist" / "tiny"
     before = (dist / "tiny.fa-AF.html").read_bytes()
     bad = Project(tiny).po("tiny", "fa-AF")
@@ -226,7 +235,8 @@ def test_a_bad_catalog_is_refused_and_the_rest_still_builds(tiny, name, damage, 
     assert (dist / "tiny.fa-AF.html").read_bytes() == before  # the previous edition stays
     assert (dist / "tiny.ps-AF.html").exists() and (dist / "tiny.en.html").exists()
     assert bad.read_text(encoding="utf-8") == broken  # and the catalog is not "repaired"
-    assert subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny)],
+    # the command line says so too (the HTML editions only: the refusal is the same for every format)
+    assert subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "build", "--format", "html"],
                           capture_output=True, timeout=300).returncode == 1
 
 
@@ -406,13 +416,82 @@ def _damaged(root: Path, old: dict[Path, bytes], new: dict[Path, bytes]) -> list
             if _undated(now.get(rel)) not in (_undated(old.get(rel)), _undated(new.get(rel)))]
 
 
-def _killed_update(root: Path, writer: str, at: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", KILLED_INSIDE_A_WRITE, str(root), writer, str(at)],
-                          capture_output=True, text=True, timeout=300)
+# The runs above, each in a process of its own as before, but forked from one that has
+# imported the project's code already (a fresh interpreter's start and imports cost more
+# than the update itself). One request a line, [how, root, writer, at]: the child runs
+# KILLED_INSIDE_A_WRITE with those arguments (how "killed"), or the plain command
+# `make-editions --root ROOT update` (how "update"), its stdout and stderr to files; the
+# answer is a line [exit status as subprocess gives it (-9: SIGKILL), stdout, stderr].
+FORKER = r'''
+import json, os, sys, tempfile
+
+import editions.build, editions.catalog, editions.check, editions.cli, editions.manuscript, editions.update  # noqa
+
+script = sys.argv[1]
+for line in sys.stdin:
+    how, root, writer, at = json.loads(line)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            code = 1
+            try:
+                if how == "killed":
+                    sys.argv = ["-c", root, writer, str(at)]
+                    exec(compile(script, "<killed>", "exec"), {"__name__": "__main__"})
+                else:
+                    code = editions.cli.main(["--root", root, "update"])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        out.seek(0)
+        err.seek(0)
+        print(json.dumps([os.waitstatus_to_exitcode(status), out.read(), err.read()]), flush=True)
+'''
+
+
+class Forker:
+    """FORKER, started once: run(how, root, writer, at) gives what subprocess.run would."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", FORKER, KILLED_INSIDE_A_WRITE], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+
+    def run(self, how: str, root: Path, writer: str = "", at: int = -1,
+            timeout: int = 300) -> subprocess.CompletedProcess:
+        import select
+
+        self.proc.stdin.write(json.dumps([how, str(root), writer, at]) + "\n")
+        self.proc.stdin.flush()
+        if not select.select([self.proc.stdout], [], [], timeout)[0]:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise subprocess.TimeoutExpired(how, timeout)
+        code, out, err = json.loads(self.proc.stdout.readline())
+        return subprocess.CompletedProcess([how, str(root), writer, at], code, out, err)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
-def edited(tmp_path_factory) -> tuple[Path, dict, dict, int]:
+def forker():
+    f = Forker()
+    yield f
+    f.close()
+
+
+def _killed_update(forker: Forker, root: Path, writer: str, at: int) -> subprocess.CompletedProcess:
+    return forker.run("killed", root, writer, at)
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory, forker) -> tuple[Path, dict, dict, int]:
     """A project whose catalogs are in step, then an edit that changes every article's
     template and catalogs: the project (not updated), its catalogs before and after an
     update, and how many files that update writes under translations/."""
@@ -427,7 +506,7 @@ def edited(tmp_path_factory) -> tuple[Path, dict, dict, int]:
                         encoding="utf-8")
     reference = tmp_path_factory.mktemp("kill") / "reference"
     shutil.copytree(base, reference)
-    done = _killed_update(reference, "atomic", -1)  # counts the writes, kills nothing
+    done = _killed_update(forker, reference, "atomic", -1)  # counts the writes, kills nothing
     assert done.returncode == 0, done.stderr
     old, new = _catalogs(base), _catalogs(reference)
     changed = [rel for rel in new if _undated(new[rel]) != _undated(old.get(rel))]
@@ -435,16 +514,15 @@ def edited(tmp_path_factory) -> tuple[Path, dict, dict, int]:
     return base, old, new, int(done.stdout.split()[-1])
 
 
-def test_an_update_killed_inside_any_write_leaves_every_catalog_old_or_new(edited, tmp_path):
+def test_an_update_killed_inside_any_write_leaves_every_catalog_old_or_new(edited, forker, tmp_path):
     base, old, new, writes = edited
     for at in range(writes):
         root = shutil.copytree(base, tmp_path / f"at-{at}")
-        killed = _killed_update(root, "atomic", at)
+        killed = _killed_update(forker, root, "atomic", at)
         assert killed.returncode == -signal.SIGKILL, (at, killed.stdout, killed.stderr)
         assert _damaged(root, old, new) == [], at
         assert list((root / "translations").rglob(".*.tmp")), at  # it was killed inside a write
-        again = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "update"],
-                               capture_output=True, text=True, timeout=300)
+        again = forker.run("update", root)  # the command, `make-editions --root ROOT update`
         assert again.returncode == 0, again.stderr
         assert not list(root.rglob(".*.tmp"))  # swept
         assert _damaged(root, {}, new) == [], at  # and the next run finishes the job
@@ -453,13 +531,13 @@ def test_an_update_killed_inside_any_write_leaves_every_catalog_old_or_new(edite
                                   timeout=60).returncode == 0, rel
 
 
-def test_the_kill_test_catches_a_writer_that_is_not_atomic(edited, tmp_path):
+def test_the_kill_test_catches_a_writer_that_is_not_atomic(edited, forker, tmp_path):
     """The same fault with a writer that writes straight into the target: the check above
     must see the half-written catalog, whichever write is killed."""
     base, old, new, writes = edited
     for at in range(writes):
         root = shutil.copytree(base, tmp_path / f"at-{at}")
-        killed = _killed_update(root, "naive", at)
+        killed = _killed_update(forker, root, "naive", at)
         assert killed.returncode == -signal.SIGKILL, (at, killed.stdout, killed.stderr)
         assert _damaged(root, old, new), at
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from conftest import ALL, copy_project
@@ -22,9 +24,14 @@ SUMMARY = re.compile(r"^editions: (\d+) built, (\d+) unchanged", re.M)
 
 
 def start(root: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
+    proc = subprocess.Popen([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # its own process group, as a shell's job
+    # A watchdog: a run that never prints what a test reads for is killed, not waited on forever.
+    dog = threading.Timer(TIMEOUT, lambda: proc.poll() is None and os.killpg(proc.pid, signal.SIGKILL))
+    dog.daemon = True
+    dog.start()
+    return proc
 
 
 def interrupt_after(proc: subprocess.Popen, prefix: str) -> tuple[str, str]:
@@ -73,8 +80,8 @@ def test_ctrl_c_during_a_build_says_one_line_and_the_next_run_goes_on(tmp_path):
     assert not list(root.rglob("*.tmp"))
 
 
-def test_ctrl_c_stops_serve_with_one_line(tmp_path):
-    root = copy_project(tmp_path / "p")
+def test_ctrl_c_stops_serve_with_one_line(tmp_path, shared_build):
+    root = shutil.copytree(shared_build, tmp_path / "p", symlinks=True)  # built: serve's first build has nothing to do
     proc = start(root, "serve", "--port", "0")
     out, err = interrupt_after(proc, "serving ")
     assert proc.returncode == 130

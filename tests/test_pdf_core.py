@@ -94,7 +94,7 @@ def test_speedups_change_no_byte_of_the_pdfs(styled, tmp_path):
     for tag in PAGES:
         quick, plain = (tmp_path / way / f"{tag}.pdf" for way in ("quick", "plain"))
         assert quick.read_bytes() == plain.read_bytes(), tag
-        listing = subprocess.run(["pdffonts", str(quick)], capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(["pdffonts", str(quick)], capture_output=True, text=True, check=True, timeout=300).stdout
         assert len(listing.splitlines()) - 2 >= 3, listing  # bold, emphasis, the other script
         assert ("Sangar-Naskh" in listing) == (tag == "fa-AF")
 
@@ -209,7 +209,7 @@ def test_a_replaced_house_face_is_used_by_the_same_process(tmp_path):
         shipped = assets.build(root, root / "dist")
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(pdf.render_page(page, str(base), str(shipped), str(root)))
-        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True, timeout=300).stdout
         assert "Sangar-Serif" in listing, listing
         return _embedded_families(path)
 

@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL, copy_project, served
+from conftest import served
 from editions import search
-from editions.build import Project, build
 from editions.errors import EditionsError
-from editions.executor import Local
 from editions.layout import Layout
 
 SEED, WATER = "cloud-over-the-taliban", "kabul-water-crisis"
@@ -61,14 +59,14 @@ def search_digits(n: int, tag: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("search"), slugs=ALL)
-    report = build(Project(root), runner=Local(1), formats=["html"])
-    assert not report.errors, report.errors
+def tree(tmp_path_factory, shared_build) -> Path:
+    """Every article built (a copy of the session's build: its index is remade here), the
+    index cut into shards of one page."""
+    root = shutil.copytree(shared_build, tmp_path_factory.mktemp("search") / "p", symlinks=True)
     layout = Layout(root / "dist")
     for slug in (SEED, WATER):
         for tag in BOXES:
-            assert layout.path(Layout.edition(slug, tag)).is_file(), f"{slug} {tag} not built: {report.lines}"
+            assert layout.path(Layout.edition(slug, tag)).is_file(), f"{slug} {tag} not built"
     assert search.index(layout, shard_pages=1) is True  # the build's shards (of SHARD_PAGES) cut in two
     index = layout.path(Layout.search)
     for tag in BOXES:  # two shards a language: the seed's page in the first (URL order), the other's in the second

@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_status_counts_and_publishability(tiny):
@@ -45,7 +45,7 @@ def test_status_counts_and_publishability(tiny):
 def test_status_does_not_import_renderers(tiny):
     code = ("import sys; from editions.cli import main; main(['--root', sys.argv[1], 'status']);"
             "assert not {'weasyprint', 'pypandoc'} & set(sys.modules), 'heavy import'")
-    run = subprocess.run([sys.executable, "-c", code, str(tiny)], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", code, str(tiny)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
 
 

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SLUG, copy_project, served
-from editions.build import Project, build
-from editions.executor import Local
+from conftest import SLUG, served
 from editions.render import assets
 from editions.render.assets import MANIFEST
 
@@ -31,13 +29,11 @@ BUDGET = 290_000
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("webfonts"))
-    report = build(Project(root), runner=Local(1), formats=["html"])
-    assert not report.errors, report.errors
+def tree(shared_build) -> Path:
+    """The project's articles as built once for the session (read-only)."""
     for page in (DARI, ENGLISH):
-        assert (root / "dist" / page).is_file(), f"{page} was not built: {report.lines}"
-    return root
+        assert (shared_build / "dist" / page).is_file(), f"{page} was not built"
+    return shared_build
 
 
 @pytest.fixture(scope="module")
