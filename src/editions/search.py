@@ -16,12 +16,16 @@ with the archive). So the index is cut into shards: per language, groups of at m
 SHARD_PAGES edition pages, each its own Pagefind bundle, and a change runs Pagefind again
 over the shards whose pages changed only, one shard after the other (never two at once):
 what an update costs, in time and memory, is a shard's, whatever the archive's size.
-SHARD_PAGES = 200: measured at 1,000 articles, a run over one shard of 100, 250, 500 pages
-takes 0.4, 0.8, 2.1 CPU-s and peaks at 70, 150, 290 MB; a reader's browser fetches a few
-files per shard (below), so smaller shards cost readers more requests. 200 keeps an update
-under a second and Pagefind's peak (~120 MB) under that of a build's own processes (the
-Python process of an archive's HTML build, ~115 MB; a PDF worker, ~175 MB), so a build's
-peak memory does not grow with the archive; 5 shards a language at 1,000 articles.
+SHARD_PAGES = 100: Pagefind's memory grows with what its shard's pages hold (their words),
+not with the archive. Measured on benchmarks/archive.py's pages, a run over 50, 100, 150,
+200 pages of the longer article (kabul-water-crisis, Pashto) peaks at 45, 77, 106, 133 MB
+and takes 0.2, 0.4, 0.6, 0.7 CPU-s. At 200 a shard of such pages went over the Python
+process of the build (~110 MB at 100 articles, where a language's only shard has 100
+pages): a cold build's peak grew from 100 to 1,000 articles, 110 → 137 MB. At 100 pages a
+shard is never larger than the whole index of a 100-article archive, and stays under the
+build's own processes (an HTML build's Python process, ~110 MB; a PDF worker, ~175 MB).
+What it costs: a reader's browser fetches a few small files per shard (below): 10 shards
+a language at 1,000 articles instead of 5.
 
     pagefind/sangar-search.js       the search box's script, with each language's shards
     pagefind/<tag>/<n>/             a shard (tag fa-AF, ps-AF or en; n = 0, 1, 2 …): a
@@ -105,7 +109,7 @@ from .layout import SECTIONS, Layout
 PAGEFIND = "1.6.0"  # the version the Makefile installs (npm pagefind@1.6.0)
 SCRIPT = "sangar-search.js"  # the search box's script, written into the index folder
 PAGES = "sangar-pages.json"  # in a shard's bundle: the ids of its pages in the index (the search box's)
-SHARD_PAGES = 200  # a shard's most pages (see the module's docstring: what a run over so many costs)
+SHARD_PAGES = 100  # a shard's most pages (see the module's docstring: what a run over so many costs)
 STAGING = f".{Layout.search}.new"  # in the tree: <tag>.<n>/, a shard's next bundle, then swapped in
 RETIRED = f".{Layout.search}.old"  # in the tree: <tag>.<n>/, a shard's bundle being replaced
 # What Pagefind writes into a bundle for its own search UIs: the search box uses none.
