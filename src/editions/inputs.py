@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import EditionsError
-from .locale import LANGUAGES
 from .layout import Layout
+from .locale import LANGUAGES
 from .project import Listing, Project, slugs_of
 from .state import Files, State, edition_id, key
 

@@ -56,9 +56,9 @@ class Files:
         if not _regular(st.st_mode):
             self.seen[rel] = None
             return None
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        now = stamp(st)
         old = self.known.get(rel)
-        if old is not None and old[:4] == stamp:
+        if old is not None and old[:4] == now:
             self.seen[rel] = old[4]
             return old[4]
         try:
@@ -67,7 +67,7 @@ class Files:
         except OSError:
             self.seen[rel] = None
             return None
-        self.known[rel] = [*stamp, sha]
+        self.known[rel] = [*now, sha]
         self.dirty = True
         self.seen[rel] = sha
         return sha
@@ -82,6 +82,12 @@ class Files:
     def kept(self) -> dict:
         """The records worth keeping: all but those of files this run found gone."""
         return {rel: record for rel, record in self.known.items() if self.seen.get(rel, "") is not None}
+
+
+def stamp(st: os.stat_result) -> list:
+    """What a file's `stat` tells of a change to it: size, mtime, ctime, inode (a file whose
+    stamp is unchanged is not read again; unchanged.py compares folders' and files' stamps)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _regular(mode: int) -> bool:

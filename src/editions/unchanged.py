@@ -33,6 +33,7 @@ import time
 from .fsutil import write_if_changed
 from .layout import Layout
 from .project import Project
+from .state import stamp
 
 NAME = "unchanged.json"
 VERSION = 1
@@ -116,12 +117,11 @@ def _asked(project: Project, opts) -> str:
 
 
 def _stamp(path: str) -> tuple | None:
-    """What state.Files keeps of a file's `stat` (size, mtime, ctime, inode); None: not there."""
+    """The path's `state.stamp`, as the picture keeps it; None: not there."""
     try:
-        st = os.lstat(path)
+        return tuple(stamp(os.lstat(path)))
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _digest(stamps: list) -> str:
