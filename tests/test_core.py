@@ -237,10 +237,12 @@ def test_a_change_made_while_a_run_reads_is_not_taken_as_seen(built, monkeypatch
     assert jobs == [(SLUG, "fa-AF")]
 
 
-def test_no_picture_of_what_changed_just_before_the_run_or_of_a_run_with_errors(built):
+def test_no_picture_of_what_changed_just_before_the_run_or_of_a_run_with_errors(built, monkeypatch):
     (built / "manuscripts" / "notes.txt").write_text("not an article")  # manuscripts/ changed just now
+    monkeypatch.setattr(unchanged, "RACY_NS", 3600 * 10**9)  # ("just now", however slow this machine is)
     jobs, report = recorded(built)
     assert jobs == [] and not report.errors and not (built / ".cache" / unchanged.NAME).exists()
+    monkeypatch.undo()
     settled(built)  # (the same, once older)
     po = Project(built).po(SLUG, "ps-AF")
     po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y\n', encoding="utf-8")
@@ -248,6 +250,18 @@ def test_no_picture_of_what_changed_just_before_the_run_or_of_a_run_with_errors(
         time.sleep(unchanged.RACY_NS / 1e9 + 0.05)
         jobs, report = recorded(built)
         assert report.errors and not (built / ".cache" / unchanged.NAME).exists()
+
+
+def test_a_missing_file_is_covered_only_by_a_watched_folder(built, tmp_path):
+    """A file the run looked for and did not find: its coming shows in the times of the
+    folder it would be made in, or of the first parent of that which exists — only if that
+    folder is watched (else the run keeps no picture)."""
+    watch = unchanged.Watch(Project(built), None)
+    root = str(built)
+    assert watch._covers(root, str(built / "translations" / "en" / "LC_MESSAGES"))  # → translations/
+    assert watch._covers(root, str(built / "manuscripts" / "images"))
+    (tmp_path / "elsewhere").mkdir()
+    assert not watch._covers(root, str(tmp_path / "elsewhere" / "fonts"))  # → an unwatched folder
 
 
 def test_serve_builds_once_per_edit(built):
