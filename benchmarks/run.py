@@ -84,9 +84,9 @@ def seed(tmp: Path, repeat: int) -> None:
     """The naive way and a cold build, each `repeat` times alternately; medians."""
     import statistics
 
-    import pypandoc
+    from editions.pandoc import binary
 
-    pandoc = pypandoc.get_pandoc_path()
+    pandoc = binary()  # the build's own pandoc
     print(f"== seed article: nine editions (median of {repeat} runs each) ==")
     inputs = naive_inputs(ROOT, tmp)
     css = ROOT / "styles" / "sangar.css"
@@ -325,8 +325,8 @@ FLOOR = r"""
 import json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
 root, formats, repeat, htmls = Path(sys.argv[1]), sys.argv[2].split(","), int(sys.argv[3]), json.loads(sys.argv[4])
-import pypandoc
-pandoc = pypandoc.get_pandoc_path()
+from editions.pandoc import binary
+pandoc = binary()  # the build's own pandoc
 work = Path(sys.argv[5])
 def ast(slug, tag, html):
     try:  # the edition's own document, as the build translates it

@@ -11,6 +11,7 @@ import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -258,7 +259,8 @@ def _summary(pub, msgids: list[str]) -> dict:
 TOOLS = ("pypandoc_binary", "weasyprint", "jinja2", "markdown_it_py", "pillow", "polib")
 
 
-def tool_versions() -> list[str]:
+@lru_cache(maxsize=1)
+def tool_versions() -> tuple[str, ...]:
     """The installed versions of the tools the editions are made with, from the names of
     their dist-info folders (one listing: importlib.metadata costs a no-op 40 ms)."""
     import sysconfig
@@ -272,21 +274,20 @@ def tool_versions() -> list[str]:
     if len(found) < len(TOOLS):  # not a plain site-packages: ask the slow way
         from importlib.metadata import version
 
-        return [version(t.replace("_", "-")) for t in TOOLS]
-    return found
+        return tuple(f"{t}-{version(t.replace('_', '-'))}" for t in TOOLS)
+    return tuple(found)
 
 
 def _parse(project: Project, slug: str, code: str):
     """Parse a manuscript, through a cache keyed by its bytes: pandoc runs only for
     manuscripts that changed."""
-    from importlib.metadata import version
-
     from .fsutil import atomic_write
     from .manuscript import MAX_BYTES, PANDOC_READER, Manuscript, read
     from .reading import read_input
 
     path = project.root / project.manuscript_rel(slug)
-    salt = f"{__version__}|{version('pypandoc-binary')}|{PANDOC_READER}|{code}"
+    pandoc = next(t for t in tool_versions() if t.lower().startswith("pypandoc_binary-"))
+    salt = f"{__version__}|{pandoc}|{PANDOC_READER}|{code}"
     digest = hashlib.sha256(f"{salt}|{path}|".encode() + read_input(path, MAX_BYTES, "manuscript")).hexdigest()
     cached = project.cache / "manuscripts" / f"{digest}.json"
     if cached.exists():

@@ -3,12 +3,23 @@ convert_text starts two more pandoc processes per call to list the formats; a co
 runs pandoc seven times, so that doubled the processes.)"""
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 from functools import lru_cache
 
 
 @lru_cache(maxsize=1)
 def binary() -> str:
+    """The pandoc of pypandoc-binary (the version the build's digests name), found without
+    importing pypandoc: its `get_pandoc_path` runs `pandoc --version` for every candidate
+    (a process a build) and would take a newer pandoc on PATH over the pinned one. With
+    PYPANDOC_PANDOC set, or no binary shipped, pypandoc's own search decides."""
+    spec = importlib.util.find_spec("pypandoc")
+    if not os.environ.get("PYPANDOC_PANDOC") and spec is not None and spec.submodule_search_locations:
+        shipped = os.path.join(os.path.realpath(spec.submodule_search_locations[0]), "files", "pandoc")
+        if os.access(shipped, os.X_OK):
+            return shipped
     import pypandoc
 
     return pypandoc.get_pandoc_path()
