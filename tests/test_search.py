@@ -94,6 +94,19 @@ def listed(layout: Layout) -> dict[str, list[str]]:
     return json.loads(line.split("const SHARDS = ", 1)[1].split(";", 1)[0])
 
 
+def hidden(layout: Layout) -> dict[str, list[str]]:
+    """The ids the search box's script drops from each language's results."""
+    text = (layout.path(Layout.search) / search.SCRIPT).read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if "const HIDDEN = " in line)
+    return json.loads(line.split("const HIDDEN = ", 1)[1].split(";", 1)[0])
+
+
+def page_ids(bundle: Path) -> dict[str, str]:
+    """Each page of a bundle (URL) → its id in the bundle's results (its fragment's name)."""
+    return {json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd"):])["url"].lstrip("/"):
+            p.name.removesuffix(".pf_fragment") for p in (bundle / "fragment").iterdir()}
+
+
 @pytest.fixture(scope="module")
 def site(tree):
     with served(tree / "dist") as url:
@@ -186,7 +199,8 @@ def test_variants_are_folded_alike_in_pages_and_queries():
 def copy_tree(tree: Path, dest: Path, shard_pages: int | None = None, extra: tuple[str, ...] = ()) -> Layout:
     """The built tree copied to `dest`, with `extra` Dari pages (copies of the other
     article's, under slugs of their own), and its index made there (its own record in
-    dest/.cache) with shards of `shard_pages`."""
+    dest/.cache) with shards of `shard_pages`. (Tests of how shards are made again pass
+    `fresh_pages=0`: every change makes its shard again, no fresh shard.)"""
     shutil.copytree(tree / "dist", dest / "dist")
     layout = Layout(dest / "dist")
     for slug in extra:
@@ -230,20 +244,20 @@ def test_the_index_is_remade_only_when_a_page_changed(tree, tmp_path):
     layout = copy_tree(tree, tmp_path)  # shards of SHARD_PAGES: one a language
     entry = layout.path(Layout.search) / "fa-AF" / "0" / "pagefind-entry.json"
     made = entry.stat().st_mtime_ns
-    assert search.index(layout) is False
-    assert search.index(layout, changed=["fa/index.html", "fa/feed.xml"]) is False
+    assert search.index(layout, fresh_pages=0) is False
+    assert search.index(layout, fresh_pages=0, changed=["fa/index.html", "fa/feed.xml"]) is False
     assert entry.stat().st_mtime_ns == made
     copies = tmp_path / ".cache" / "search" / "dist.pages" / "fa-AF" / "0"  # what Pagefind reads: the pages folded
     other = copies / Layout.edition(WATER, "fa-AF")
     copied = other.stat().st_mtime_ns
     page = layout.path(Layout.edition(SEED, "fa-AF"))
     page.write_text(page.read_text(encoding="utf-8").replace("داعش", "گرگ"), encoding="utf-8")
-    assert search.index(layout, changed=[Layout.edition(SEED, "fa-AF")]) is True
+    assert search.index(layout, fresh_pages=0, changed=[Layout.edition(SEED, "fa-AF")]) is True
     assert "گرگ" in (copies / Layout.edition(SEED, "fa-AF")).read_text(encoding="utf-8")
     assert other.stat().st_mtime_ns == copied  # only the changed page was folded again
-    assert search.index(layout) is False
+    assert search.index(layout, fresh_pages=0) is False
     shutil.rmtree(layout.path(WATER))  # an article gone: its pages leave the index
-    assert search.index(layout) is True
+    assert search.index(layout, fresh_pages=0) is True
     assert not (copies / WATER).exists()
     index = layout.path(Layout.search)
     assert {tag: shard_urls(index / tag / "0") for tag in BOXES} == {tag: {Layout.edition(SEED, tag)} for tag in BOXES}
@@ -258,11 +272,11 @@ def test_a_change_makes_again_only_its_pages_shard(tree, tmp_path, runs):
     assert listed(layout) == shards
     assert shard_urls(index / "fa-AF" / "1") == {Layout.edition(s, "fa-AF") for s in ("zz-1", "zz-2")}
     runs.clear()
-    assert search.index(layout, shard_pages=2) is False and runs == []
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is False and runs == []
 
     touch(layout.path(Layout.edition(WATER, "fa-AF")))  # its time: one run, of its shard
     before = files(index)
-    assert search.index(layout, shard_pages=2) is True
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is True
     assert runs == [("fa-AF/0", [Layout.edition(SEED, "fa-AF"), Layout.edition(WATER, "fa-AF")])]
     unchanged = {k: v for k, v in before.items() if k.parts[:2] != ("fa-AF", "0")}  # the other shards, the script
     assert {k: v for k, v in files(index).items() if k.parts[:2] != ("fa-AF", "0")} == unchanged
@@ -270,20 +284,20 @@ def test_a_change_makes_again_only_its_pages_shard(tree, tmp_path, runs):
     runs.clear()
     page = layout.path(Layout.edition(SEED, "en"))  # its bytes, inside a paragraph
     page.write_text(page.read_text(encoding="utf-8").replace("is suppressed", "is suppressed quokka"), encoding="utf-8")
-    assert search.index(layout, shard_pages=2) is True
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is True
     assert [site for site, _pages in runs] == ["en/0"]
     assert any("quokka" in f["content"] for f in fragments(index / "en" / "0"))
 
     runs.clear()
     layout.path(Layout.edition("zz-1", "fa-AF")).unlink()  # a page gone: its shard made again, without it
-    assert search.index(layout, shard_pages=2) is True
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is True
     assert runs == [("fa-AF/1", [Layout.edition("zz-2", "fa-AF")])]
     assert shard_urls(index / "fa-AF" / "1") == {Layout.edition("zz-2", "fa-AF")}
     assert not (copies / "fa-AF" / "1" / "zz-1").exists()
 
     runs.clear()
     shutil.rmtree(layout.path("zz-2"))  # the shard's last page gone: the shard goes, no run
-    assert search.index(layout, shard_pages=2) is True
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is True
     assert runs == []
     assert not (index / "fa-AF" / "1").exists() and not (copies / "fa-AF" / "1").exists()
     assert listed(layout) == {**shards, "fa-AF": ["fa-AF/0/", "fa-AF/2/"]}
@@ -291,11 +305,75 @@ def test_a_change_makes_again_only_its_pages_shard(tree, tmp_path, runs):
     runs.clear()
     add_page(layout, "zz-4")  # new pages: into the last shard while it has room, then a new one
     add_page(layout, "zz-5")
-    assert search.index(layout, shard_pages=2) is True
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is True
     assert runs == [("fa-AF/2", [Layout.edition(s, "fa-AF") for s in ("zz-3", "zz-4")]),
                     ("fa-AF/3", [Layout.edition("zz-5", "fa-AF")])]
     assert listed(layout) == {**shards, "fa-AF": ["fa-AF/0/", "fa-AF/2/", "fa-AF/3/"]}
     assert not list(layout.root.glob(".pagefind*"))
+
+
+def test_a_few_changes_are_searched_in_the_fresh_shard_until_there_are_too_many(tree, tmp_path, runs):
+    """A changed page is indexed alone in its language's fresh shard and its old version
+    hidden in its shard (a run over one page, not a shard's); a gone page is only hidden;
+    past `fresh_pages` pages behind, the shards behind are made again and the fresh shard
+    goes."""
+    layout = copy_tree(tree, tmp_path, shard_pages=2, extra=("zz-1", "zz-2", "zz-3"))
+    index = layout.path(Layout.search)
+    seed_en, old = Layout.edition(SEED, "en"), page_ids(index / "en" / "0")
+    dari = {**page_ids(index / "fa-AF" / "0"), **page_ids(index / "fa-AF" / "1")}
+    before = files(index / "en" / "0")
+    runs.clear()
+    page = layout.path(seed_en)
+    page.write_text(page.read_text(encoding="utf-8").replace("is suppressed", "is suppressed quokka"), encoding="utf-8")
+    assert search.index(layout, shard_pages=2, fresh_pages=2) is True
+    assert runs == [("en/fresh", [seed_en])]  # one page read, not its shard's two
+    assert files(index / "en" / "0") == before  # the shard's bundle as it was
+    assert shard_urls(index / "en" / "fresh") == {seed_en}
+    assert any("quokka" in f["content"] for f in fragments(index / "en" / "fresh"))
+    assert listed(layout)["en"] == ["en/0/", "en/fresh/"]
+    assert hidden(layout) == {"en": [old[seed_en]]}  # the old version, found no more
+    runs.clear()
+    assert search.index(layout, shard_pages=2, fresh_pages=2) is False and runs == []
+
+    layout.path(Layout.edition("zz-1", "fa-AF")).unlink()  # gone: hidden, no run
+    assert search.index(layout, shard_pages=2, fresh_pages=2) is True
+    assert runs == [] and hidden(layout)["fa-AF"] == [dari[Layout.edition("zz-1", "fa-AF")]]
+    assert "fa-AF/fresh/" not in listed(layout)["fa-AF"]
+    touch(layout.path(Layout.edition("zz-2", "fa-AF")))  # its time only: indexed again, same id, not hidden
+    assert search.index(layout, shard_pages=2, fresh_pages=2) is True
+    assert runs == [("fa-AF/fresh", [Layout.edition("zz-2", "fa-AF")])]
+    assert page_ids(index / "fa-AF" / "fresh") == {Layout.edition("zz-2", "fa-AF"): dari[Layout.edition("zz-2", "fa-AF")]}
+    assert hidden(layout)["fa-AF"] == [dari[Layout.edition("zz-1", "fa-AF")]]
+
+    runs.clear()
+    touch(layout.path(Layout.edition(WATER, "fa-AF")))  # a third page behind: over the limit
+    assert search.index(layout, shard_pages=2, fresh_pages=2) is True
+    assert runs == [("fa-AF/0", [Layout.edition(SEED, "fa-AF"), Layout.edition(WATER, "fa-AF")]),
+                    ("fa-AF/1", [Layout.edition("zz-2", "fa-AF")])]
+    assert not (index / "fa-AF" / "fresh").exists()
+    assert not (tmp_path / ".cache" / "search" / "dist.pages" / "fa-AF" / "fresh").exists()
+    assert hidden(layout) == {"en": [old[seed_en]]} and listed(layout)["fa-AF"] == ["fa-AF/0/", "fa-AF/1/", "fa-AF/2/"]
+    runs.clear()
+    assert search.index(layout, shard_pages=2, fresh_pages=0) is True  # en: made again, its fresh shard gone
+    assert runs == [("en/0", [seed_en, Layout.edition(WATER, "en")])]
+    assert hidden(layout) == {} and listed(layout)["en"] == ["en/0/"] and not (index / "en" / "fresh").exists()
+
+
+def test_the_box_finds_a_changed_page_by_its_new_words_once_and_not_by_its_old_ones(browser, tree, tmp_path):
+    layout = copy_tree(tree, tmp_path, shard_pages=1)
+    dari = layout.path(Layout.edition(SEED, "fa-AF"))
+    dari.write_text(dari.read_text(encoding="utf-8").replace("داعش", "گرگ"), encoding="utf-8")
+    assert search.index(layout, shard_pages=1) is True
+    assert listed(layout)["fa-AF"] == ["fa-AF/0/", "fa-AF/1/", "fa-AF/fresh/"] and hidden(layout)["fa-AF"]
+    with served(layout.root) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{url}fa/", wait_until="networkidle")
+        for query, slugs in {"گرگ": [SEED], "داعش": [], "طالبان": [SEED, WATER], "خشک": [WATER]}.items():
+            status, results = ask(page, query)
+            assert [r["href"].removeprefix(url) for r in results] == [Layout.edition(s, "fa-AF") for s in slugs], query
+            assert status.endswith(search_digits(len(slugs), "fa-AF")) if slugs else status
+        context.close()
 
 
 @pytest.mark.parametrize("limits", [(2,), (3, 1)])
@@ -381,7 +459,7 @@ def test_a_shard_that_fails_is_made_again_next_time_and_those_before_it_stay(tre
     entry = index / "en" / "0" / "pagefind-entry.json"
     made = entry.stat().st_ino
     with pytest.raises(EditionsError):
-        search.index(layout, shard_pages=1)
+        search.index(layout, shard_pages=1, fresh_pages=0)
     assert seen == ["en/0", "en/1"]
     assert entry.stat().st_ino != made  # the first one made and in place
     after = files(index)
@@ -389,9 +467,9 @@ def test_a_shard_that_fails_is_made_again_next_time_and_those_before_it_stay(tre
     assert {k: v for k, v in after.items() if k.parts[:2] == ("en", "1")} == {
         k: v for k, v in before.items() if k.parts[:2] == ("en", "1")}  # the failed shard as it was
     seen.clear()
-    assert search.index(layout, shard_pages=1) is True  # the record did not take it for made
+    assert search.index(layout, shard_pages=1, fresh_pages=0) is True  # the record did not take it for made
     assert seen == ["en/1"]
-    assert search.index(layout, shard_pages=1) is False
+    assert search.index(layout, shard_pages=1, fresh_pages=0) is False
 
 
 def test_a_missing_pagefind_is_one_clear_line(tmp_path, monkeypatch):

@@ -27,15 +27,31 @@ build's own processes (an HTML build's Python process, ~110 MB; a PDF worker, ~1
 What it costs: a reader's browser fetches a few small files per shard (below): 10 shards
 a language at 1,000 articles instead of 5.
 
+The fresh shard. Even a shard's run (~0.3 CPU-s for 100 pages) is most of what a
+translator's one-word fix costs at 1,000 articles, so a few changes are not made into
+their shards at once: a page changed, added or gone since its shard's bundle was made is
+"behind" there, and while a language has at most FRESH_PAGES pages behind, its shards stay
+as they are and the pages behind that are still there are indexed, alone, in the
+language's fresh shard (pagefind/<tag>/fresh/: one Pagefind run over those few pages,
+~0.01 CPU-s for one). The search box drops from its results the old versions of those
+pages (their ids in the shards behind, HIDDEN in its script) and shows a page once when
+two shards hold it unchanged (a page whose indexed words did not change keeps its id).
+One more change than FRESH_PAGES, a shard that gives pages to another (SHARD_PAGES
+lowered), or one that is not known whole makes the shards behind again, as above, and the
+fresh shard goes. A page in the fresh shard is ranked within that shard's few pages (see
+below), a little off from where its own shard would put it.
+
     pagefind/sangar-search.js       the search box's script, with each language's shards
-    pagefind/<tag>/<n>/             a shard (tag fa-AF, ps-AF or en; n = 0, 1, 2 …): a
+    pagefind/<tag>/<n>/, <tag>/fresh/
+                                    a shard (tag fa-AF, ps-AF or en; n = 0, 1, 2 …): a
                                     Pagefind bundle (pagefind.js, its worker and wasm,
                                     pagefind-entry.json, *.pf_meta, index/, fragment/;
                                     not Pagefind's own UIs, UNUSED) and sangar-pages.json,
                                     the ids its pages have in its search results
     .cache/search/<tree>.json       the record: each shard's pages, with the stamp (size and
-                                    time) of each one's folded copy, and what its bundle was
-                                    made from
+                                    time) of each one's folded copy, what its bundle was
+                                    made from and each page's id in it; each language's
+                                    fresh shard and the ids it hides
     .cache/search/<tree>.pages/<tag>/<n>/<slug>/<slug>.<tag>.html
                                     a shard's folded copies: the only pages Pagefind reads
                                     when it makes that shard (its --site)
@@ -44,7 +60,8 @@ A page keeps its shard from run to run. New pages of a language (in URL order) g
 last shard while that has room, else into a new one (n + 1); a removed page leaves its
 shard, and a shard left with no page is removed. (When SHARD_PAGES was lowered, a shard
 keeps its first SHARD_PAGES pages in URL order and gives up the others as new pages.) A
-shard is made again when a page of it came, went or changed size or time, and every shard
+shard is made again when a page of it came, went or changed size or time (unless the fresh
+shard takes the change, above), and every shard
 when the folding, the search box's script (without its list of shards) or Pagefind's
 executable changed. It is made in the tree's .pagefind.new/ and swapped in; a Pagefind
 that fails or takes too long leaves that shard's bundle as it was (and the record says it
@@ -92,6 +109,7 @@ other spaced compounds (a noun and -ی or -ام written apart); presentation-for
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -110,6 +128,8 @@ PAGEFIND = "1.6.0"  # the version the Makefile installs (npm pagefind@1.6.0)
 SCRIPT = "sangar-search.js"  # the search box's script, written into the index folder
 PAGES = "sangar-pages.json"  # in a shard's bundle: the ids of its pages in the index (the search box's)
 SHARD_PAGES = 100  # a shard's most pages (see the module's docstring: what a run over so many costs)
+FRESH_PAGES = 10  # a language's most pages in its fresh shard before their shards are made again
+FRESH = "fresh"  # in the index: <tag>/fresh/, a language's fresh shard
 STAGING = f".{Layout.search}.new"  # in the tree: <tag>.<n>/, a shard's next bundle, then swapped in
 RETIRED = f".{Layout.search}.old"  # in the tree: <tag>.<n>/, a shard's bundle being replaced
 # What Pagefind writes into a bundle for its own search UIs: the search box uses none.
@@ -214,19 +234,22 @@ def edition_pages(layout: Layout) -> list[str]:
 
 
 def index(layout: Layout, changed: Iterable[str] | None = None, cache: Path | None = None,
-          timeout: float = 300, shard_pages: int | None = None) -> bool:
+          timeout: float = 300, shard_pages: int | None = None, fresh_pages: int | None = None) -> bool:
     """Bring the tree's search index up to date with its editions' pages; True if a shard,
     the script or the index was (re)written or removed. `changed`: the URLs the caller wrote
     or removed in this run, when it knows them (none an edition page, and an index there:
     nothing to do, not even a look at the pages). `cache`: where the folded copies of the
     pages and the record of what was indexed are kept (default: the project's .cache/search
-    beside the tree). `shard_pages`: a shard's most pages (default SHARD_PAGES). Only the
-    shards whose pages' size or time changed are made again (see the module's docstring),
-    each by one Pagefind run of at most `timeout` seconds. A failed or timed-out Pagefind
-    leaves that shard as it was and raises EditionsError (one line)."""
+    beside the tree). `shard_pages`: a shard's most pages (default SHARD_PAGES);
+    `fresh_pages`: a language's most pages behind their shards before those shards are made
+    again (default FRESH_PAGES; 0: every change makes its shard again). Only the shards whose
+    pages' size or time changed are made again, or only the language's fresh shard (see the
+    module's docstring), each by one Pagefind run of at most `timeout` seconds. A failed or
+    timed-out Pagefind leaves that shard as it was and raises EditionsError (one line)."""
     limit = SHARD_PAGES if shard_pages is None else shard_pages
-    if limit < 1:
-        raise ValueError(f"shard_pages must be 1 or more, not {limit}")
+    behind_limit = FRESH_PAGES if fresh_pages is None else fresh_pages
+    if limit < 1 or behind_limit < 0:
+        raise ValueError(f"shard_pages must be 1 or more and fresh_pages 0 or more, not {limit}, {behind_limit}")
     target = layout.path(Layout.search)
     sharded = (target / SCRIPT).is_file() and not (target / "pagefind-entry.json").exists()  # (not one bundle)
     if changed is not None and sharded and not any(_is_edition_page(u) for u in changed):
@@ -246,54 +269,137 @@ def index(layout: Layout, changed: Iterable[str] | None = None, cache: Path | No
     old = _shards(record)
     if old is None or record.get("fold") != _fold_version():  # the copies are of another folding, or unknown
         shutil.rmtree(site, ignore_errors=True)
-        old = {tag: [{**s, "pages": dict.fromkeys(s["pages"])} for s in group] for tag, group in (old or {}).items()}
+        old = {tag: [{**s, "pages": dict.fromkeys(s["pages"]), "held": None} for s in group]
+               for tag, group in (old or {}).items()}
     shards = _assign(old, stamps, limit)
-    stale = [(tag, s) for tag, group in shards.items() for s in group
-             if s["made"] != _made(base, s["pages"], stamps)
-             or (s["indexed"] and not (target / tag / s["name"] / "pagefind-entry.json").is_file())]
+    remake, fresh, patched, behinds = [], {}, {}, {}
+    for tag, group in shards.items():
+        stale = [s for s in group if s["made"] != _made(base, s["pages"], stamps)
+                 or (s["indexed"] and not (target / tag / s["name"] / "pagefind-entry.json").is_file())]
+        patch = [s for s in stale if _patchable(s, base, target / tag / s["name"], stamps)]
+        behind = {u for s in patch for u in _behind(s, stamps)}
+        if len(behind) > behind_limit:
+            patch, behind = [], set()
+        remake += [(tag, s) for s in stale if s not in patch]
+        patched[tag], behinds[tag] = patch, behind
+        fresh[tag] = _fresh(record, tag, [u for u in sorted(behind) if u in stamps])
     staging, retired = layout.root / STAGING, layout.root / RETIRED
     wrote = False
     try:
         for leftover in (staging, retired):  # of a run that was killed
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-        for tag, shard in stale:  # one after the other: one Pagefind at a time
-            name = shard["name"]
-            copies, bundle = site / tag / name, target / tag / name
-            shard["made"] = None  # until its bundle is in place
-            shard["indexed"] = _refresh(layout, copies, shard["pages"], stamps)
-            if shard["indexed"]:
-                new, old_bundle = staging / f"{tag}.{name}", retired / f"{tag}.{name}"
-                staging.mkdir(exist_ok=True)
-                _run(binary, copies, new, timeout)
-                for unused in UNUSED:
-                    (new / unused).unlink(missing_ok=True)
-                (new / PAGES).write_text(json.dumps(_page_ids(new, shard["indexed"])), encoding="utf-8")
-                bundle.parent.mkdir(parents=True, exist_ok=True)
-                if bundle.exists():
-                    retired.mkdir(exist_ok=True)
-                    os.rename(bundle, old_bundle)
-                try:
-                    os.rename(new, bundle)
-                except OSError:
-                    if old_bundle.exists():  # the old bundle back in its place
-                        os.rename(old_bundle, bundle)
-                    raise
-                shutil.rmtree(retired, ignore_errors=True)
-            elif bundle.exists():  # nothing a reader could find in it
-                shutil.rmtree(bundle)
-            shard["made"] = _made(base, shard["pages"], stamps)
+        for tag, shard in remake:  # one after the other: one Pagefind at a time
+            shard["made"], shard["held"] = None, None  # until its bundle is in place
+            _make(layout, binary, site / tag / shard["name"], target / tag / shard["name"], shard, stamps, timeout)
+            shard["made"], shard["base"] = _made(base, shard["pages"], stamps), base
+            shard["held"] = _held(target / tag / shard["name"], shard["indexed"])
             wrote = True
+        for tag, shard in fresh.items():
+            if shard["pages"] and shard["made"] != _made(base, shard["pages"], stamps) or (
+                    shard["indexed"] and not (target / tag / FRESH / "pagefind-entry.json").is_file()):
+                shard["made"], shard["held"] = None, None
+                _make(layout, binary, site / tag / FRESH, target / tag / FRESH, shard, stamps, timeout)
+                shard["made"] = _made(base, shard["pages"], stamps)
+                shard["held"] = _held(target / tag / FRESH, shard["indexed"])
+                wrote = True
+            # the old versions the fresh shard stands for (and gone pages), unless an id is
+            # in a bundle for the page as it is (a page whose words did not change keeps its id)
+            live = {i for s in shards[tag] if isinstance(s["held"], dict)
+                    for u, i in s["held"].items() if u in s["pages"] and u not in behinds[tag]}
+            live |= set((shard["held"] or {}).values()) if shard["pages"] else set()
+            shard["hidden"] = sorted({s["held"][u] for s in patched[tag] for u in _behind(s, stamps)
+                                      if u in s["held"]} - live)
     finally:
         try:
-            wrote = _tidy(target, site, shards) or wrote
+            wrote = _tidy(target, site, shards, fresh) or wrote
         finally:
             for leftover in (staging, retired):
                 shutil.rmtree(leftover, ignore_errors=True)
-            now = json.dumps({"fold": _fold_version(), "shards": shards}, ensure_ascii=False, sort_keys=True)
+            now = json.dumps({"fold": _fold_version(), "shards": shards, "fresh": fresh},
+                             ensure_ascii=False, sort_keys=True)
             if now != before:
                 atomic_write(record_path, now.encode(), durable=False)
     return wrote
+
+
+def _make(layout: Layout, binary: Path, copies: Path, bundle: Path, shard: dict, stamps: dict[str, str],
+          timeout: float) -> None:
+    """A shard's bundle made again from its pages (their folded copies brought in step
+    first), in the tree's staging folder, then swapped in; none when no page has a copy."""
+    staging, retired = layout.root / STAGING, layout.root / RETIRED
+    name = f"{bundle.parent.name}.{bundle.name}"
+    shard["indexed"] = _refresh(layout, copies, shard["pages"], stamps)
+    if not shard["indexed"]:
+        if bundle.exists():  # nothing a reader could find in it
+            shutil.rmtree(bundle)
+        return
+    new, old_bundle = staging / name, retired / name
+    staging.mkdir(exist_ok=True)
+    _run(binary, copies, new, timeout)
+    for unused in UNUSED:
+        (new / unused).unlink(missing_ok=True)
+    (new / PAGES).write_text(json.dumps(_page_ids(new, shard["indexed"])), encoding="utf-8")
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    if bundle.exists():
+        retired.mkdir(exist_ok=True)
+        os.rename(bundle, old_bundle)
+    try:
+        os.rename(new, bundle)
+    except OSError:
+        if old_bundle.exists():  # the old bundle back in its place
+            os.rename(old_bundle, bundle)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _patchable(shard: dict, base: str, bundle: Path, stamps: dict[str, str]) -> bool:
+    """Whether a stale shard's bundle can stay, the pages it is behind on being searched in
+    the fresh shard instead: it was made whole (not left by a failed run), with what every
+    shard is made with now, the id of each of its pages in its results is known, and each
+    page it holds and no longer has is gone (not given to another shard: lowered limit)."""
+    return (shard["made"] is not None and shard.get("base") == base and isinstance(shard.get("held"), dict)
+            and not any(u in stamps for u in shard["held"] if u not in shard["pages"])
+            and (bundle / "pagefind-entry.json").is_file())
+
+
+def _behind(shard: dict, stamps: dict[str, str]) -> set[str]:
+    """The pages a shard's bundle is behind on: its pages that are new to it or changed
+    since it was made, and the pages it holds that are gone from it."""
+    return ({u for u, stamp in shard["pages"].items() if stamp != stamps[u]}
+            | {u for u in shard["held"] if u not in shard["pages"]})
+
+
+def _held(bundle: Path, pages: int) -> dict[str, str] | None:
+    """Each page of a bundle (URL) → its id in the bundle's results, read from its
+    fragments (gzip-compressed JSON after Pagefind's signature). None if that is not known
+    (a fragment of several pages, or one not read)."""
+    if not pages:
+        return {}
+    held = {}
+    try:
+        for path in (bundle / "fragment").glob("*.pf_fragment"):
+            data = gzip.decompress(path.read_bytes())
+            if not data.startswith(b"pagefind_dcd"):
+                return None
+            held[json.loads(data[len(b"pagefind_dcd"):])["url"].lstrip("/")] = path.name.removesuffix(".pf_fragment")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return held if len(held) == pages else None
+
+
+def _fresh(record: dict, tag: str, pages: list[str]) -> dict:
+    """A language's fresh shard as the record has it (its copies' stamps, what its bundle
+    was made of, its pages' ids), with `pages`: the pages its language's shards are behind
+    on that are still there. Its `hidden`, the ids of the old versions in those shards, is
+    worked out once the bundles are made."""
+    found = record.get("fresh") if isinstance(record.get("fresh"), dict) else {}
+    was = found.get(tag) if isinstance(found.get(tag), dict) else {}
+    known = was.get("pages") if isinstance(was.get("pages"), dict) else {}
+    held = was.get("held") if isinstance(was.get("held"), dict) else None
+    return {"pages": {u: known.get(u) for u in pages}, "made": was.get("made") if pages else None,
+            "indexed": was.get("indexed") if isinstance(was.get("indexed"), int) else 0,
+            "held": held, "hidden": []}
 
 
 def _shards(record: dict) -> dict[str, list[dict]] | None:
@@ -310,8 +416,11 @@ def _shards(record: dict) -> dict[str, list[dict]] | None:
             if not (isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"].isdigit()
                     and isinstance(s.get("pages"), dict)):
                 return None
+            held = s.get("held")
+            held = dict(held) if isinstance(held, dict) and all(isinstance(i, str) for i in held.values()) else None
             out[tag].append({"name": s["name"], "pages": dict(s["pages"]), "made": s.get("made"),
-                             "indexed": s.get("indexed") if isinstance(s.get("indexed"), int) else 0})
+                             "indexed": s.get("indexed") if isinstance(s.get("indexed"), int) else 0,
+                             "base": s.get("base"), "held": held})
         if len({s["name"] for s in out[tag]}) != len(out[tag]):
             return None
     return out
@@ -341,7 +450,7 @@ def _assign(old: dict[str, list[dict]], stamps: dict[str, str], limit: int) -> d
                 continue
             if not group or len(group[-1]["pages"]) >= limit:
                 group.append({"name": str(int(group[-1]["name"]) + 1 if group else 0), "pages": {},
-                              "made": None, "indexed": 0})
+                              "made": None, "indexed": 0, "base": None, "held": None})
             group[-1]["pages"][url] = None
         if group:
             out[tag] = group
@@ -403,18 +512,19 @@ def _refresh(layout: Layout, copies: Path, pages: dict, stamps: dict[str, str]) 
     return sum((copies / url).is_file() for url in pages)
 
 
-def _tidy(target: Path, site: Path, shards: dict[str, list[dict]]) -> bool:
-    """The index folder and the copies' folder hold the shards of `shards` and nothing else
-    (removed shards, a bundle from before shards, leftovers go); the script lists the
-    shards whose bundle is in place, or there is no index when none is. True if anything
-    was written or removed."""
+def _tidy(target: Path, site: Path, shards: dict[str, list[dict]], fresh: dict[str, dict]) -> bool:
+    """The index folder and the copies' folder hold the shards of `shards` and the fresh
+    shards of `fresh` with pages, and nothing else (removed shards, a bundle from before
+    shards, leftovers go); the script lists the shards whose bundle is in place (a
+    language's fresh shard last) and the ids it hides, or there is no index when none is.
+    True if anything was written or removed."""
     changed = False
     for folder in (target, site):
         if not folder.is_dir():
             continue
         for entry in sorted(folder.iterdir()):
             if entry.name in shards and entry.is_dir() and not entry.is_symlink():
-                names = {s["name"] for s in shards[entry.name]}
+                names = {s["name"] for s in shards[entry.name]} | ({FRESH} if fresh[entry.name]["pages"] else set())
                 for inner in sorted(entry.iterdir()):
                     if inner.name not in names or not inner.is_dir() or inner.is_symlink():
                         _remove(inner)
@@ -422,15 +532,17 @@ def _tidy(target: Path, site: Path, shards: dict[str, list[dict]]) -> bool:
             elif not (folder == target and entry.name == SCRIPT):
                 _remove(entry)
                 changed = True
-    live = {tag: [f"{tag}/{s['name']}/" for s in group if (target / tag / s["name"] / "pagefind-entry.json").is_file()]
+    live = {tag: [f"{tag}/{name}/" for name in [*(s["name"] for s in group), FRESH]
+                  if (target / tag / name / "pagefind-entry.json").is_file()]
             for tag, group in shards.items()}
     live = {tag: folders for tag, folders in live.items() if folders}
+    hidden = {tag: fresh[tag]["hidden"] for tag in live if fresh[tag]["hidden"]}
     if not live:  # nothing a reader could find
         if target.exists() or target.is_symlink():
             _remove(target)
             changed = True
         return changed
-    text = script(live)
+    text = script(live, hidden)
     try:
         same = (target / SCRIPT).read_text(encoding="utf-8") == text
     except (OSError, ValueError):
@@ -494,11 +606,13 @@ def _run(binary: Path, site: Path, out: Path, timeout: float) -> None:
         raise EditionsError(None, None, f"pagefind failed ({why}): the search index was left as it was")
 
 
-def script(shards: dict[str, list[str]] | None = None) -> str:
+def script(shards: dict[str, list[str]] | None = None, hidden: dict[str, list[str]] | None = None) -> str:
     """The search box's script (pagefind/sangar-search.js): the form of _search.html's
     search_box made live with Pagefind's own API (no UI library), the query folded as the
     index was, the page's letters put back into what it shows. `shards`: each language's
-    shards, their folders relative to the script's ("fa-AF/0/"), the first one first."""
+    shards, their folders relative to the script's ("fa-AF/0/"), the first one first;
+    `hidden`: each language's ids of pages that its fresh shard holds anew (or that are
+    gone), in the shards behind on them."""
     fold = dict(FOLDS)
     restore = {marked: letter for letter, marked in MARKED.items()} | {SPACE_MARK: " "}
     joins = [j.pattern.replace("[\u2061-\u2064]?", "").replace("[\u2060-\u2064]", "").replace("\\w", "\\p{L}\\p{M}")
@@ -508,6 +622,7 @@ def script(shards: dict[str, list[str]] | None = None) -> str:
             .replace("__JOINS__", json.dumps(joins, ensure_ascii=True))
             .replace("__VERSION__", PAGEFIND)
             .replace("__SHARDS__", json.dumps(shards or {}, ensure_ascii=True))
+            .replace("__HIDDEN__", json.dumps(hidden or {}, ensure_ascii=True))
             .replace("__PAGES__", PAGES))
 
 
@@ -517,6 +632,7 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
   const FOLD = __FOLD__;
   const RESTORE = __RESTORE__;
   const SHARDS = __SHARDS__;  // language → its shards' bundles, relative to this folder
+  const HIDDEN = __HIDDEN__;  // language → ids of old versions in its shards (the fresh shard has them anew)
   const here = document.currentScript;
   if (!here) return;
   const folder = new URL("./", here.src);  // this folder: the index
@@ -526,6 +642,7 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
   const tag = tags.find((t) => t.toLowerCase() === lang) ??
     tags.find((t) => t.split("-")[0].toLowerCase() === lang.split("-")[0]);
   const shards = tag ? SHARDS[tag] : [];
+  const hidden = new Set(tag ? HIDDEN[tag] ?? [] : []);
   const settings = { baseUrl: site.pathname, excerptLength: 24 };
   // The language's first shard is Pagefind's own index (its pagefind.js, worker and wasm);
   // each other one is merged into it: its entry and meta now, its words' chunks as a query
@@ -620,7 +737,9 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
         if (index) {
           const answer = await index.pagefind.debouncedSearch(term, {}, 200);
           if (answer === null || term !== asked) return;  // a later search is under way
-          found = await sift(answer.results, term, index.owner);
+          const seen = new Set();  // a page once, though two shards hold it unchanged
+          const results = answer.results.filter((r) => !hidden.has(r.id) && !seen.has(r.id) && seen.add(r.id));
+          found = await sift(results, term, index.owner);
         }
       } catch (error) {
         console.warn("search:", error);
