@@ -398,3 +398,41 @@ def test_a_large_first_build_reads_its_articles_a_chunk_at_a_time(tmp_path, monk
             assert (chunked / "dist" / path.relative_to(whole / "dist")).read_bytes() == path.read_bytes(), path
     for po in sorted((whole / "translations").rglob("*.po")):
         assert (chunked / po.relative_to(whole)).read_bytes() == po.read_bytes(), po
+
+
+def test_pandoc_is_the_pinned_binary_found_without_importing_pypandoc():
+    """The pandoc pypandoc-binary ships (the version the digests name), without pypandoc's
+    search, which runs `pandoc --version` for each candidate; PYPANDOC_PANDOC still rules."""
+    probe = ("import sys; from editions import pandoc; b = pandoc.binary(); "
+             "print(b, 'pypandoc' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    path, imported = out.stdout.split()
+    assert path.endswith("/pypandoc/files/pandoc") and Path(path).is_file() and imported == "False"
+    import os
+    env = {**os.environ, "PYPANDOC_PANDOC": path}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True, env=env)
+    assert out.stdout.split() == [path, "True"]  # pypandoc's own search, told where
+
+
+def test_templates_compiled_by_one_process_are_not_compiled_again_by_the_next(tmp_path, monkeypatch):
+    import jinja2
+
+    from editions.messages import UI
+    from editions.render import html
+
+    root = tmp_path / "p"
+    (root / "styles").mkdir(parents=True)
+    (root / "styles" / "templates").symlink_to(SRC.parent.parent / "styles" / "templates")
+    html.environment(root, UI("en", {})).get_template("edition.html")
+    assert list((root / ".cache" / "jinja").glob("*.code"))
+    monkeypatch.setattr(html._COMPILED, "code", {})  # a new process: nothing compiled in memory
+    compiled = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(a) or real(self, *a, **k))
+    html.environment(root, UI("fa-AF", {})).get_template("edition.html")
+    assert compiled == []  # read from .cache/jinja
+    monkeypatch.setattr(html._COMPILED, "code", {})
+    for code in (root / ".cache" / "jinja").glob("*.code"):  # another version of Jinja, or a damaged file
+        code.write_bytes(b"not what Jinja wrote")
+    assert html.environment(root, UI("en", {})).get_template("edition.html").render
+    assert compiled  # compiled again, not refused

@@ -219,18 +219,29 @@ def _is_edition_page(url: str) -> bool:
 
 def edition_pages(layout: Layout) -> list[str]:
     """The URLs of the tree's editions' web pages (`<slug>/<slug>.<tag>.html`), sorted."""
+    return sorted(_edition_stamps(layout))
+
+
+def _edition_stamps(layout: Layout) -> dict[str, str]:
+    """Each edition page of the tree (URL) → its stamp: a listing of each article folder,
+    the pages' own `lstat` (no path objects: 3,000 pages cost ~0.2 s that way)."""
     root = layout.root
     if not root.is_dir():
-        return []
-    out = []
-    for folder in os.scandir(root):
-        if not folder.is_dir(follow_symlinks=False) or folder.name.startswith("."):
+        return {}
+    out = {}
+    with os.scandir(root) as top:
+        folders = [e for e in top if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+    for folder in folders:
+        wanted = {Layout.file_name(folder.name, tag) for tag in SECTIONS}
+        try:
+            with os.scandir(folder.path) as found:
+                for entry in found:
+                    if entry.name in wanted and entry.is_file(follow_symlinks=False):
+                        st = entry.stat(follow_symlinks=False)
+                        out[f"{folder.name}/{entry.name}"] = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
             continue
-        for tag in SECTIONS:
-            url = Layout.edition(folder.name, tag)
-            if os.path.isfile(layout.path(url)) and not os.path.islink(layout.path(url)):
-                out.append(url)
-    return sorted(out)
+    return out
 
 
 def index(layout: Layout, changed: Iterable[str] | None = None, cache: Path | None = None,
@@ -257,7 +268,7 @@ def index(layout: Layout, changed: Iterable[str] | None = None, cache: Path | No
     cache = cache if cache is not None else layout.root.parent / ".cache" / "search"
     record_path = cache / f"{layout.root.name}.json"
     site = cache / f"{layout.root.name}.pages"
-    stamps = {url: _stamp(layout.path(url)) for url in edition_pages(layout)}
+    stamps = _edition_stamps(layout)
     binary = pagefind_binary() if stamps else None
     base = _base(binary)
     try:

@@ -87,17 +87,33 @@ def css_string(value: str) -> Markup:
 
 class _Compiled(jinja2.BytecodeCache):
     """Templates compiled once per process, shared by every language's environment (each
-    environment otherwise compiles each template again: ~10 ms a template)."""
+    environment otherwise compiles each template again: ~10 ms a template), and kept in the
+    project's .cache/jinja for the next process (a run that renders one page compiled its
+    templates for ~0.08 s). Jinja checks each one against its template's source and its own
+    and Python's versions, and compiles again when any differs."""
 
     def __init__(self):
         self.code: dict[str, bytes] = {}
+        self.folder: Path | None = None
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key not in self.code and self.folder is not None:
+            try:
+                self.code[bucket.key] = (self.folder / f"{bucket.key}.code").read_bytes()
+            except OSError:
+                pass
         if bucket.key in self.code:
             bucket.bytecode_from_string(self.code[bucket.key])
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = code = bucket.bytecode_to_string()
+        if self.folder is not None:
+            from ..fsutil import atomic_write
+
+            try:
+                atomic_write(self.folder / f"{bucket.key}.code", code, durable=False)
+            except OSError:  # a cache: the next process compiles again
+                pass
 
 
 _COMPILED = _Compiled()
@@ -106,6 +122,7 @@ _COMPILED = _Compiled()
 def environment(root: Path, ui: UI) -> jinja2.Environment:
     """A Jinja2 environment speaking `ui`'s language. Translations are escaped like any text:
     a msgstr is data, never markup."""
+    _COMPILED.folder = root / ".cache" / "jinja"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / "styles" / "templates"),
                              autoescape=True, extensions=["jinja2.ext.i18n"],
                              trim_blocks=False, lstrip_blocks=False, bytecode_cache=_COMPILED)
