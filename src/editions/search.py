@@ -34,14 +34,16 @@ their shards at once: a page changed, added or gone since its shard's bundle was
 as they are and the pages behind that are still there are indexed, alone, in the
 language's fresh shard (pagefind/<tag>/fresh/: one Pagefind run over those few pages,
 ~0.01 CPU-s for one). The search box drops from its results the old versions of those
-pages (their ids in the shards behind, HIDDEN in its script) and shows a page once when
+pages (their ids in the shards behind, in sangar-shards.json) and shows a page once when
 two shards hold it unchanged (a page whose indexed words did not change keeps its id).
 One more change than FRESH_PAGES, a shard that gives pages to another (SHARD_PAGES
 lowered), or one that is not known whole makes the shards behind again, as above, and the
 fresh shard goes. A page in the fresh shard is ranked within that shard's few pages (see
 below), a little off from where its own shard would put it.
 
-    pagefind/sangar-search.js       the search box's script, with each language's shards
+    pagefind/sangar-search.js       the search box's script
+    pagefind/sangar-shards.json     each language's shards and the ids the box hides (asked
+                                    for with `no-cache`: the browser checks it is current)
     pagefind/<tag>/<n>/, <tag>/fresh/
                                     a shard (tag fa-AF, ps-AF or en; n = 0, 1, 2 …): a
                                     Pagefind bundle (pagefind.js, its worker and wasm,
@@ -62,12 +64,13 @@ shard, and a shard left with no page is removed. (When SHARD_PAGES was lowered, 
 keeps its first SHARD_PAGES pages in URL order and gives up the others as new pages.) A
 shard is made again when a page of it came, went or changed size or time (unless the fresh
 shard takes the change, above), and every shard
-when the folding, the search box's script (without its list of shards) or Pagefind's
+when the folding, the search box's script or Pagefind's
 executable changed. It is made in the tree's .pagefind.new/ and swapped in; a Pagefind
 that fails or takes too long leaves that shard's bundle as it was (and the record says it
 is out of date; the shards made before it in the run stay).
 
-What a reader's browser fetches, on the first query: the script, then Pagefind's code once
+What a reader's browser fetches, on the first query: the script and sangar-shards.json,
+then Pagefind's code once
 — pagefind.js, its worker and the wasm of the language's first shard — and of each shard
 of the language its pagefind-entry.json, .pf_meta and sangar-pages.json (the first shard
 is Pagefind's own index; the others are merged into it with mergeIndex and share its
@@ -126,6 +129,7 @@ from .layout import SECTIONS, Layout
 
 PAGEFIND = "1.6.0"  # the version the Makefile installs (npm pagefind@1.6.0)
 SCRIPT = "sangar-search.js"  # the search box's script, written into the index folder
+CONFIG = "sangar-shards.json"  # beside it: each language's shards and the ids it hides (config())
 PAGES = "sangar-pages.json"  # in a shard's bundle: the ids of its pages in the index (the search box's)
 SHARD_PAGES = 100  # a shard's most pages (see the module's docstring: what a run over so many costs)
 FRESH_PAGES = 10  # a language's most pages in its fresh shard before their shards are made again
@@ -540,7 +544,7 @@ def _tidy(target: Path, site: Path, shards: dict[str, list[dict]], fresh: dict[s
                     if inner.name not in names or not inner.is_dir() or inner.is_symlink():
                         _remove(inner)
                         changed = True
-            elif not (folder == target and entry.name == SCRIPT):
+            elif not (folder == target and entry.name in (SCRIPT, CONFIG)):
                 _remove(entry)
                 changed = True
     live = {tag: [f"{tag}/{name}/" for name in [*(s["name"] for s in group), FRESH]
@@ -553,14 +557,14 @@ def _tidy(target: Path, site: Path, shards: dict[str, list[dict]], fresh: dict[s
             _remove(target)
             changed = True
         return changed
-    text = script(live, hidden)
-    try:
-        same = (target / SCRIPT).read_text(encoding="utf-8") == text
-    except (OSError, ValueError):
-        same = False
-    if not same:
-        atomic_write(target / SCRIPT, text.encode(), durable=False)
-        changed = True
+    for name, text in ((CONFIG, config(live, hidden)), (SCRIPT, script())):
+        try:
+            same = (target / name).read_text(encoding="utf-8") == text
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            atomic_write(target / name, text.encode(), durable=False)
+            changed = True
     return changed
 
 
@@ -617,13 +621,13 @@ def _run(binary: Path, site: Path, out: Path, timeout: float) -> None:
         raise EditionsError(None, None, f"pagefind failed ({why}): the search index was left as it was")
 
 
-def script(shards: dict[str, list[str]] | None = None, hidden: dict[str, list[str]] | None = None) -> str:
+def script() -> str:
     """The search box's script (pagefind/sangar-search.js): the form of _search.html's
     search_box made live with Pagefind's own API (no UI library), the query folded as the
-    index was, the page's letters put back into what it shows. `shards`: each language's
-    shards, their folders relative to the script's ("fa-AF/0/"), the first one first;
-    `hidden`: each language's ids of pages that its fresh shard holds anew (or that are
-    gone), in the shards behind on them."""
+    index was, the page's letters put back into what it shows. What changes with the index
+    is not in it but in CONFIG beside it, which the script asks for with `no-cache` (the
+    browser checks it is current): a script a reader's browser kept could otherwise name
+    shards that are gone."""
     fold = dict(FOLDS)
     restore = {marked: letter for letter, marked in MARKED.items()} | {SPACE_MARK: " "}
     joins = [j.pattern.replace("[\u2061-\u2064]?", "").replace("[\u2060-\u2064]", "").replace("\\w", "\\p{L}\\p{M}")
@@ -632,9 +636,15 @@ def script(shards: dict[str, list[str]] | None = None, hidden: dict[str, list[st
             .replace("__RESTORE__", json.dumps(restore, ensure_ascii=True))
             .replace("__JOINS__", json.dumps(joins, ensure_ascii=True))
             .replace("__VERSION__", PAGEFIND)
-            .replace("__SHARDS__", json.dumps(shards or {}, ensure_ascii=True))
-            .replace("__HIDDEN__", json.dumps(hidden or {}, ensure_ascii=True))
+            .replace("__CONFIG__", CONFIG)
             .replace("__PAGES__", PAGES))
+
+
+def config(shards: dict[str, list[str]], hidden: dict[str, list[str]]) -> str:
+    """CONFIG: `shards`, each language's shards, their folders relative to the script's
+    ("fa-AF/0/"), the first one first; `hidden`, each language's ids of pages that its
+    fresh shard holds anew (or that are gone), in the shards behind on them."""
+    return json.dumps({"shards": shards, "hidden": hidden}, ensure_ascii=True, sort_keys=True)
 
 
 _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py) with Pagefind __VERSION__'s index.
@@ -642,18 +652,11 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
   "use strict";
   const FOLD = __FOLD__;
   const RESTORE = __RESTORE__;
-  const SHARDS = __SHARDS__;  // language → its shards' bundles, relative to this folder
-  const HIDDEN = __HIDDEN__;  // language → ids of old versions in its shards (the fresh shard has them anew)
   const here = document.currentScript;
   if (!here) return;
   const folder = new URL("./", here.src);  // this folder: the index
   const site = new URL("../", folder);      // the tree's root: results' URLs start there
   const lang = (document.documentElement.lang || "").toLowerCase();
-  const tags = Object.keys(SHARDS);
-  const tag = tags.find((t) => t.toLowerCase() === lang) ??
-    tags.find((t) => t.split("-")[0].toLowerCase() === lang.split("-")[0]);
-  const shards = tag ? SHARDS[tag] : [];
-  const hidden = new Set(tag ? HIDDEN[tag] ?? [] : []);
   const settings = { baseUrl: site.pathname, excerptLength: 24 };
   // The language's first shard is Pagefind's own index (its pagefind.js, worker and wasm);
   // each other one is merged into it: its entry and meta now, its words' chunks as a query
@@ -661,17 +664,25 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
   // shard's path starts with) and takes the settings itself.
   let engine = null;
   const load = () => engine ??= (async () => {
+    // the index as it is now: language → its shards' bundles, relative to this folder, and
+    // the ids of old versions in them (its fresh shard has those pages anew)
+    const config = await fetch(new URL("__CONFIG__", folder), { cache: "no-cache" }).then((r) => r.json());
+    const tags = Object.keys(config.shards ?? {});
+    const tag = tags.find((t) => t.toLowerCase() === lang) ??
+      tags.find((t) => t.split("-")[0].toLowerCase() === lang.split("-")[0]);
+    const shards = tag ? config.shards[tag] : [];
+    const hidden = new Set(tag ? config.hidden?.[tag] ?? [] : []);
     if (!shards.length) return null;
     const pagefind = await import(new URL(`${shards[0]}pagefind.js`, folder).href);
     await pagefind.options(settings);
     const owner = new Map();  // a page's id in the index → its shard (null: in two, not known)
     await Promise.all(shards.map(async (shard, i) => {
       const [ids] = await Promise.all([
-        fetch(new URL(`${shard}__PAGES__`, folder)).then((r) => r.ok ? r.json() : []).catch(() => []),
+        fetch(new URL(`${shard}__PAGES__`, folder), { cache: "no-cache" }).then((r) => r.ok ? r.json() : []).catch(() => []),
         i ? pagefind.mergeIndex(new URL(shard, folder).pathname, settings) : null]);
       for (const id of ids) owner.set(id, owner.has(id) ? null : shard);
     }));
-    return { pagefind, owner };
+    return { pagefind, owner, hidden };
   })().catch((error) => { engine = null; throw error; });  // the next query tries again
   // A shard without a word of the query searches it as its longest word that starts it
   // («بامیان» as «با»: Pagefind's fallback). The best result of each shard is looked at, and
@@ -749,7 +760,7 @@ _SCRIPT = r"""// Sangar's search box: made by make-editions (editions/search.py)
           const answer = await index.pagefind.debouncedSearch(term, {}, 200);
           if (answer === null || term !== asked) return;  // a later search is under way
           const seen = new Set();  // a page once, though two shards hold it unchanged
-          const results = answer.results.filter((r) => !hidden.has(r.id) && !seen.has(r.id) && seen.add(r.id));
+          const results = answer.results.filter((r) => !index.hidden.has(r.id) && !seen.has(r.id) && seen.add(r.id));
           found = await sift(results, term, index.owner);
         }
       } catch (error) {
