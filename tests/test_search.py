@@ -478,6 +478,29 @@ def test_a_shard_that_fails_is_made_again_next_time_and_those_before_it_stay(tre
     assert search.index(layout, shard_pages=1, fresh_pages=0) is False
 
 
+def test_a_fresh_shard_that_fails_hides_nothing_it_does_not_hold(tree, tmp_path, monkeypatch, runs):
+    """The changed page's old version stays findable (its new one is not indexed yet), and
+    the next run makes the fresh shard."""
+    layout = copy_tree(tree, tmp_path, shard_pages=1)
+    page = layout.path(Layout.edition(SEED, "en"))
+    page.write_text(page.read_text(encoding="utf-8").replace("is suppressed", "is suppressed quokka"), encoding="utf-8")
+    real = search._run
+
+    def run(binary, site, out, timeout):
+        if site.name == search.FRESH:
+            raise EditionsError(None, None, "pagefind failed (no): the search index was left as it was")
+        return real(binary, site, out, timeout)
+
+    monkeypatch.setattr(search, "_run", run)
+    with pytest.raises(EditionsError):
+        search.index(layout, shard_pages=1)
+    assert hidden(layout) == {} and listed(layout)["en"] == ["en/0/", "en/1/"]
+    monkeypatch.setattr(search, "_run", real)
+    assert search.index(layout, shard_pages=1) is True
+    assert listed(layout)["en"] == ["en/0/", "en/1/", "en/fresh/"] and len(hidden(layout)["en"]) == 1
+    assert search.index(layout, shard_pages=1) is False
+
+
 def test_a_missing_pagefind_is_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.prefix", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))

@@ -313,20 +313,15 @@ def index(layout: Layout, changed: Iterable[str] | None = None, cache: Path | No
         for tag, shard in fresh.items():
             if shard["pages"] and shard["made"] != _made(base, shard["pages"], stamps) or (
                     shard["indexed"] and not (target / tag / FRESH / "pagefind-entry.json").is_file()):
-                shard["made"], shard["held"] = None, None
+                shard["made"] = None  # (its `held` stays that of the bundle in place until one is made)
                 _make(layout, binary, site / tag / FRESH, target / tag / FRESH, shard, stamps, timeout)
                 shard["made"] = _made(base, shard["pages"], stamps)
                 shard["held"] = _held(target / tag / FRESH, shard["indexed"])
                 wrote = True
-            # the old versions the fresh shard stands for (and gone pages), unless an id is
-            # in a bundle for the page as it is (a page whose words did not change keeps its id)
-            live = {i for s in shards[tag] if isinstance(s["held"], dict)
-                    for u, i in s["held"].items() if u in s["pages"] and u not in behinds[tag]}
-            live |= set((shard["held"] or {}).values()) if shard["pages"] else set()
-            shard["hidden"] = sorted({s["held"][u] for s in patched[tag] for u in _behind(s, stamps)
-                                      if u in s["held"]} - live)
     finally:
         try:
+            for tag, shard in fresh.items():  # (also after a failed run: what is in place)
+                shard["hidden"] = _hidden(shards[tag], patched[tag], behinds[tag], shard, stamps)
             wrote = _tidy(target, site, shards, fresh) or wrote
         finally:
             for leftover in (staging, retired):
@@ -383,6 +378,18 @@ def _behind(shard: dict, stamps: dict[str, str]) -> set[str]:
     since it was made, and the pages it holds that are gone from it."""
     return ({u for u, stamp in shard["pages"].items() if stamp != stamps[u]}
             | {u for u in shard["held"] if u not in shard["pages"]})
+
+
+def _hidden(group: list[dict], patched: list[dict], behind: set[str], fresh: dict, stamps: dict[str, str]) -> list[str]:
+    """The ids the search box hides in a language's results: the old versions, in the
+    shards behind on them, of gone pages and of the pages the fresh shard in place holds
+    (not of those a failed run left out of it) — unless an id is also one of a bundle's for
+    a page as it is (a page whose indexed words did not change keeps its id)."""
+    anew = (fresh["held"] or {}) if fresh["pages"] else {}
+    live = {i for s in group if isinstance(s["held"], dict) for u, i in s["held"].items()
+            if u in s["pages"] and u not in behind} | set(anew.values())
+    return sorted({s["held"][u] for s in patched for u in _behind(s, stamps)
+                   if u in s["held"] and (u not in stamps or u in anew)} - live)
 
 
 def _held(bundle: Path, pages: int) -> dict[str, str] | None:
