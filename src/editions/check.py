@@ -345,6 +345,7 @@ def _emphasis(text: str) -> Counter:
                     if isinstance(x, list):
                         walk([y for y in x if isinstance(y, dict)])
     walk(inline.to_inlines(text))
+    walk = None  # (it calls itself: see translate._calls)
     return counts
 
 

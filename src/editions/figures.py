@@ -40,6 +40,7 @@ def sources(ms: Manuscript) -> list[tuple[str, int]]:
                 walk(v)
 
     walk(json.loads(ms.skeleton))
+    walk = None  # (it calls itself: see translate._calls)
     return found
 
 

@@ -83,6 +83,7 @@ def edition(ms: Manuscript, tag: str, table: dict[str, str] | None, draft: bool 
     lang = LANGUAGES[tag]
     notes.extend(fill(n) for n in skeleton.pop("notes", []))
     skeleton["blocks"] = fill(skeleton["blocks"])
+    fill = None  # (it calls itself: see _calls)
     return Edition(
         slug=ms.slug, tag=tag, dir=lang.dir, source_lang=ms.lang, kind=ms.kind,
         title=headline(field("title")), author=field("author"), author_role=field("author_role"),
@@ -116,26 +117,28 @@ _SEPARATORS = str.maketrans({",": "٬", ".": "٫", "%": "٪"})
 _MIRROR = {"AlignLeft": "AlignRight", "AlignRight": "AlignLeft"}
 
 
+def _mirror(node):
+    """Left and right alignment exchanged."""
+    if isinstance(node, dict):
+        if node.get("t") in _MIRROR and "c" not in node:
+            return {"t": _MIRROR[node["t"]]}
+        return {k: _mirror(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mirror(v) for v in node]
+    return node
+
+
 def _table(table: dict, direction: str) -> dict:
     """A table in a region that scrolls on a phone (focusable, named by its caption);
     in a right-to-left edition left and right alignment change places with the columns."""
-    def mirror(node):
-        if isinstance(node, dict):
-            if node.get("t") in _MIRROR and "c" not in node:
-                return {"t": _MIRROR[node["t"]]}
-            return {k: mirror(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [mirror(v) for v in node]
-        return node
-
     c = table["c"]
     numeric = {int(n) for n in dict(c[0][2]).get("numeric", "").split()}
     c = [["", [], []], *c[1:]]  # the note of numeric columns is ours, not the page's
     if direction == "rtl":
         # Numbers run left to right in any script: a right-aligned numeric column keeps its
         # units in line, so only the other columns mirror.
-        specs = [spec if i in numeric else mirror(spec) for i, spec in enumerate(c[2])]
-        rows = lambda rs: [[r[0], [cell if i in numeric else mirror(cell) for i, cell in enumerate(r[1])]]
+        specs = [spec if i in numeric else _mirror(spec) for i, spec in enumerate(c[2])]
+        rows = lambda rs: [[r[0], [cell if i in numeric else _mirror(cell) for i, cell in enumerate(r[1])]]
                            for r in rs]
         head = [c[3][0], rows(c[3][1])]
         bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in c[4]]
@@ -169,6 +172,12 @@ def _calls(nodes: list[dict], wanted: list[int], notes: list) -> list[dict]:
         return out
 
     out = walk(nodes)
+    # A nested function that calls itself is a reference cycle (function → its closure →
+    # itself): left so, it would keep what it closes over (here the notes; in edition(),
+    # the manuscript and the catalog's table) until Python's rare full collection, which
+    # comes the more seldom the larger the build's state — an archive's build held MBs of
+    # such garbage. Rebinding the name breaks the cycle (tests/test_core.py: no cycles).
+    walk = None
     out += [{"t": "Note", "c": notes[k - 1]} for k in wanted if k not in used and k <= len(notes)]
     return out
 
