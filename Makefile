@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Fonts for the editions (DejaVu Sans Mono: the PDFs' monospace), PDF tools for the tests, gettext for catalog checks,
 # HarfBuzz's subsetter so WeasyPrint does not fall back to fontTools (1.4x slower),
-# Java + epubcheck to validate EPUBs, Chromium and Node (npm) for the browser tests.
+# Java + epubcheck to validate EPUBs, Chromium and Node (npm) for the browser tests (the tests
+# run Chromium's headless shell, the same engine without the desktop browser's start-up).
 SYSTEM_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils gettext libharfbuzz-subset0 \
-	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck chromium
+	libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless epubcheck chromium chromium-headless-shell
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 ACE := $(VENV)/ace/node_modules/.bin/ace-puppeteer
 PAGEFIND := $(VENV)/pagefind/node_modules/.bin/pagefind

@@ -144,6 +144,38 @@ class Recorder:
         return ({"pdf": "%PDF-1.7 ", "epub": "PK "}.get(fmt, "") + text).encode("utf-8")
 
 
+def command(*args: str, cwd: Path | None = None):
+    """What `make-editions ARGS` (typed in `cwd`) runs — editions.cli.main — in this
+    process: its exit status and what it printed, as a subprocess.CompletedProcess, like
+    `cli_build`'s. For a test of what the command does; what needs a process of its own
+    (signals, the exit status a shell sees, locks, a run that may hang) runs the real one."""
+    import contextlib
+    import io
+    import os
+    import subprocess
+
+    from editions import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    here, columns = os.getcwd(), os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"  # --help wrapped as on a pipe
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # argparse's own exits: --help, a usage error
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        os.chdir(here)
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
+    return subprocess.CompletedProcess(["make-editions", *args], code, out.getvalue(), err.getvalue())
+
+
 def cli_build(root: Path, *args: str, timeout: int = 600):
     """The real command, as an editor runs it (`make-editions --root ROOT ARGS`)."""
     import subprocess
@@ -172,8 +204,10 @@ def epubchecked(shared_build) -> dict:
     return epubcheck.check(sorted((shared_build / "dist").rglob("*.epub")))
 
 
-# Debian's Chromium, driven by Playwright, for the tests that look at pages in a browser.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's Chromium, driven by Playwright, for the tests that look at pages in a browser:
+# its headless shell (chromium-headless-shell, `make setup` installs it: the same engine and
+# version without the desktop browser's start-up and UI processes), else the browser itself.
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ALL, CHROMIUM, ROOT, copy_project
+from conftest import ALL, CHROMIUM, ROOT
 
 ACE = ROOT / ".venv" / "ace" / "node_modules" / ".bin" / "ace-puppeteer"
 EACH = Path(__file__).parent / "ace_each.js"
@@ -20,12 +19,10 @@ pytestmark = pytest.mark.skipif(not ACE.exists(), reason="Ace is installed by `m
 
 
 @pytest.fixture(scope="module")
-def epubs(tmp_path_factory) -> list[Path]:
-    root = copy_project(tmp_path_factory.mktemp("ace"), slugs=ALL)
-    done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "build", "--format", "epub"],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    found = sorted((root / "dist").glob("*/*.epub"))
+def epubs(shared_build) -> list[Path]:
+    """The EPUBs of the project's articles, as the real command built them once for the
+    session (conftest.shared_build; read-only: Ace reads them and writes its reports elsewhere)."""
+    found = sorted((shared_build / "dist").glob("*/*.epub"))
     assert len(found) == 3 * len(ALL)
     return found
 

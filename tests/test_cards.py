@@ -2,6 +2,7 @@
 shaping, and titles nobody should have written."""
 from __future__ import annotations
 
+import functools
 import struct
 import subprocess
 import sys
@@ -35,11 +36,18 @@ def image(data: bytes) -> Image.Image:
     return img
 
 
-def ink(tag: str, title: str, kind: str = "") -> tuple[int, int, int, int] | None:
-    """The bounding box of what the title adds to the card (None: nothing)."""
-    blank = image(cards.card(ROOT, tag, "", kind)).convert("RGB")
-    full = image(cards.card(ROOT, tag, title, kind)).convert("RGB")
-    return ImageChops.difference(full, blank).getbbox()
+@functools.lru_cache(maxsize=None)
+def blank(tag: str, kind: str = "") -> Image.Image:
+    """The card without a title, made once per edition and kicker (its bytes depend on the
+    arguments only: test_the_bytes_depend_on_the_arguments_only)."""
+    return image(cards.card(ROOT, tag, "", kind)).convert("RGB")
+
+
+def ink(tag: str, title: str, kind: str = "", data: bytes | None = None) -> tuple[int, int, int, int] | None:
+    """The bounding box of what the title adds to the card (None: nothing); `data`: that
+    card, when the caller has made it already."""
+    full = image(cards.card(ROOT, tag, title, kind) if data is None else data).convert("RGB")
+    return ImageChops.difference(full, blank(tag, kind)).getbbox()
 
 
 def title_pixels(tag: str, title: str) -> Image.Image:
@@ -187,7 +195,7 @@ HOSTILE = [
 def test_odd_titles_do_not_break_the_card_nor_leave_their_room(tag, title):
     data = cards.card(ROOT, tag, title, "Opinion")
     assert image(data).size == (1200, 630)
-    box = ink(tag, title, "Opinion")
+    box = ink(tag, title, "Opinion", data)
     if box:
         left, top, right, bottom = box
         assert left >= cards.MARGIN - 20 and right <= cards.WIDTH - cards.MARGIN + 20

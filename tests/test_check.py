@@ -111,16 +111,17 @@ def test_real_world_catalogs_are_read_without_crashing(tmp_path):
 
 
 def test_the_project_checks_clean_and_the_cli_exits_1_on_errors(tmp_path):
+    from conftest import command
+
     root = Path(__file__).resolve().parent.parent
-    ok = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), "check"],
-                        capture_output=True, text=True, timeout=300)
+    ok = command("--root", str(root), "check")  # the project's every file (in this process: conftest.command)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bad = catalog(tmp_path / "translations", entry("In 2021.", "در سال ٢٠٢١."))
     (tmp_path / "manuscripts").mkdir()
     shutil.copytree(root / "styles", tmp_path / "styles")
     run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tmp_path), "check", str(bad)],
                          capture_output=True, text=True, timeout=300)
-    assert run.returncode == 1
+    assert run.returncode == 1  # as the shell sees it
     assert "translations/fa_AF/LC_MESSAGES/t.po:10: error: arabic-indic-digits:" in run.stdout  # the msgstr line
 
 

@@ -9,16 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from conftest import command as in_process
 from conftest import write_manuscript
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`python -m editions.cli ARGS` run from `cwd` (which need not be the project)."""
+def shell(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m editions.cli ARGS` run from `cwd` (which need not be the project): the
+    command as a shell runs it, its exit status as the shell sees it."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([sys.executable, "-m", "editions.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """What `make-editions ARGS` typed in `cwd` runs (editions.cli.main), in this process
+    (conftest.command): for what the arguments mean. What needs a process of its own (the
+    exit status a shell sees) uses `shell`."""
+    return in_process(*args, cwd=cwd)
 
 
 def articles(status: subprocess.CompletedProcess) -> set[str]:
@@ -124,12 +133,13 @@ def test_every_command_explains_itself(tmp_path, command, says):
 
 
 def test_exit_statuses_from_inside_the_project(two):
-    """0 success, 1 a content problem, 2 a usage error: also when the root was found, not given."""
+    """0 success, 1 a content problem, 2 a usage error: also when the root was found, not
+    given — as the shell sees them (the command in a process of its own)."""
     (two / "manuscripts" / "bad.md").write_text("---\nslug: bad\ntitle: x\nauthor: y\ndate: 2026-13-45\n---\n\nText.\n")
     styles = two / "styles"
-    done = cli("check", "../manuscripts/bad.md", cwd=styles)
+    done = shell("check", "../manuscripts/bad.md", cwd=styles)
     assert done.returncode == 1 and "bad.md:5: error" in done.stdout
-    assert cli("check", "../manuscripts/tiny.md", cwd=styles).returncode == 0
-    done = cli("build", "manuscripts/bad.md", "--lang", "en", "--format", "html", cwd=two)
+    assert shell("check", "../manuscripts/tiny.md", cwd=styles).returncode == 0
+    done = shell("build", "manuscripts/bad.md", "--lang", "en", "--format", "html", cwd=two)
     assert done.returncode == 1 and "bad.md:5: error" in done.stderr
-    assert cli("build", "--jobs", "many", cwd=styles).returncode == 2
+    assert shell("build", "--jobs", "many", cwd=styles).returncode == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import translate_all, write_manuscript
+from conftest import command, translate_all, write_manuscript
 from editions import catalog, check
 from editions.build import Project, build
 from editions.check import check_paths
@@ -181,6 +181,8 @@ def test_a_manuscript_that_is_a_folder_or_a_link_is_refused(tiny):
 
 
 def cli(root, *args, timeout=300):
+    """The real command in a process of its own (what a lock, a hang or a kill needs; the
+    others run it in this process: conftest.command)."""
     return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
                           capture_output=True, text=True, timeout=timeout)
 
@@ -210,7 +212,7 @@ def test_folders_linked_outside_the_project_are_not_written(tiny, tmp_path):
     outside.mkdir()
     (outside / ".old.tmp").write_text("not ours", encoding="utf-8")
     (tiny / "dist").symlink_to(outside)
-    done = cli(tiny, "build", "--format", "html")
+    done = command("--root", str(tiny), "build", "--format", "html")
     assert done.returncode == 1 and "symbolic link" in done.stderr
     assert sorted(p.name for p in outside.iterdir()) == [".old.tmp"]  # nothing written, nothing swept
 
@@ -327,7 +329,7 @@ def test_check_takes_only_the_projects_manuscripts_and_catalogs(tiny, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("token=abcdef123456\n", encoding="utf-8")
     for path in (secret, Path("/etc/passwd"), tiny / "styles" / "site.toml"):
-        done = cli(tiny, "check", str(path))
+        done = command("--root", str(tiny), "check", str(path))
         assert done.returncode == 2 and "check takes manuscripts" in done.stderr, done.stderr
         assert "token=" not in done.stdout + done.stderr
 
@@ -394,7 +396,7 @@ def test_links_inside_dist_are_neither_followed_nor_written_through(tiny, tmp_pa
     victim.mkdir()
     (victim / "notes.txt").write_text("keep", encoding="utf-8")
     (tiny / "dist" / "old-article").symlink_to(victim)
-    done = cli(tiny, "build", "--format", "html")
+    done = command("--root", str(tiny), "build", "--format", "html")
     assert done.returncode == 1 and "symbolic link" in done.stderr
     assert (victim / "notes.txt").read_text(encoding="utf-8") == "keep"
     (tiny / "dist" / "old-article").unlink()
@@ -403,7 +405,7 @@ def test_links_inside_dist_are_neither_followed_nor_written_through(tiny, tmp_pa
         import shutil
         shutil.rmtree(shutil_images)
     shutil_images.symlink_to(victim)
-    done = cli(tiny, "build", "--format", "html")
+    done = command("--root", str(tiny), "build", "--format", "html")
     assert done.returncode == 1 and sorted(p.name for p in victim.iterdir()) == ["notes.txt"]
 
 

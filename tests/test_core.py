@@ -4,6 +4,7 @@ publish, no import cycles, an executor that knows no format, one build per edit.
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import threading
@@ -26,11 +27,31 @@ def recorded(root: Path, **kw) -> tuple[list, object]:
     return sorted((slug, tag) for slug, tag, _ in runner.built), report
 
 
-@pytest.fixture
-def built(tmp_path) -> Path:
-    root = copy_project(tmp_path / "p")
+def first_build(root: Path) -> Path:
+    """The project copied to `root` and built (nothing rendered)."""
+    copy_project(root)
     jobs, report = recorded(root)
     assert jobs == [(SLUG, "en"), (SLUG, "fa-AF"), (SLUG, "ps-AF")] and not report.errors
+    return root
+
+
+@pytest.fixture(scope="module")
+def once(tmp_path_factory) -> Path:
+    """`first_build`, made once for the module: copied by `built`."""
+    return first_build(tmp_path_factory.mktemp("core") / "p")
+
+
+@pytest.fixture
+def built(once, tmp_path) -> Path:
+    """The project just built, each test its own: a copy of `once`, whose files' new
+    stamps (inode, ctime) a no-op has recorded — as the build leaves its state — and
+    with no picture of a run (unchanged.py), as a run that built leaves none. (Recorder's
+    stand-in files name the project's folder, as real PDFs do: the copy has the first
+    build's; a test that compares them with a rebuild's builds its own, `first_build`.)"""
+    root = shutil.copytree(once, tmp_path / "p", symlinks=True)
+    jobs, report = recorded(root)
+    assert jobs == [] and report.unchanged == 3 and not report.errors
+    (root / ".cache" / unchanged.NAME).unlink(missing_ok=True)  # (the copy's stamps are too recent for one, unless slow)
     return root
 
 
@@ -100,7 +121,8 @@ def test_a_file_rewritten_with_the_same_bytes_is_not_a_change(built):
     assert jobs == [] and report.unchanged == 3
 
 
-def test_a_lost_state_rebuilds_but_changes_no_file(built):
+def test_a_lost_state_rebuilds_but_changes_no_file(tmp_path):
+    built = first_build(tmp_path / "p")
     before = {p: p.stat().st_mtime_ns for p in (built / "dist").rglob("*") if p.is_file()}
     (built / ".cache" / "state.json").unlink()
     jobs, _ = recorded(built)

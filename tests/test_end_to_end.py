@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -12,18 +11,13 @@ from xml.etree import ElementTree
 import pytest
 import tinyhtml5
 
-from conftest import SLUG, copy_project
+from conftest import SLUG, command, copy_project
 
 LANGS = ("en", "fa-AF", "ps-AF")
 DATES = {"en": "24 November 2026", "fa-AF": "۳ قوس ۱۴۰۵", "ps-AF": "۳ لیندۍ ۱۴۰۵"}
 # A phrase each edition's body must carry (from the article's first paragraph).
 PHRASES = {"en": "ISIS-Khorasan is suppressed", "fa-AF": "داعش خراسان", "ps-AF": "داعش خراسان"}
 NS = {"h": "http://www.w3.org/1999/xhtml"}
-
-
-def run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
-                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +183,7 @@ def test_shipped_subsets_keep_the_faces_layout_features(built):
 def test_a_second_run_leaves_translations_untouched(built):
     files = sorted((built / "translations").rglob("*"))
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
-    done = run(built)
+    done = command("--root", str(built))  # the command, in this process (the first run was the real one)
     assert done.returncode == 0, done.stderr
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()} == before
 
@@ -200,7 +194,7 @@ def test_the_committed_catalogs_are_in_step_with_manuscripts_and_templates(tmp_p
     from conftest import ALL, ROOT
 
     root = copy_project(tmp_path / "fresh", slugs=ALL)
-    done = run(root, "update")
+    done = command("--root", str(root), "update")  # (in this process: conftest.command)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "", f"update changed committed catalogs:\n{done.stdout}"
     for path in (root / "translations").rglob("*.po*"):

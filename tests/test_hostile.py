@@ -22,7 +22,7 @@ import tinyhtml5
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Recorder, copy_project, make_tiny, write_manuscript
+from conftest import Recorder, command, copy_project, make_tiny, write_manuscript
 from editions import catalog, check
 from editions.build import Project, build
 from editions.check import check_paths, msgstr_line
@@ -235,9 +235,8 @@ def test_a_bad_catalog_is_refused_and_the_rest_still_builds(published_tiny, tmp_
     assert (dist / "tiny.fa-AF.html").read_bytes() == before  # the previous edition stays
     assert (dist / "tiny.ps-AF.html").exists() and (dist / "tiny.en.html").exists()
     assert bad.read_text(encoding="utf-8") == broken  # and the catalog is not "repaired"
-    # the command line says so too (the HTML editions only: the refusal is the same for every format)
-    assert subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "build", "--format", "html"],
-                          capture_output=True, timeout=300).returncode == 1
+    # the command says so too (the HTML editions only: the refusal is the same for every format)
+    assert command("--root", str(tiny), "build", "--format", "html").returncode == 1
 
 
 def test_crlf_catalog_is_read_correctly(tiny):
@@ -273,8 +272,7 @@ def test_slugs_cannot_leave_the_project(tmp_path, slug):
 
 def test_command_line_slugs_must_name_manuscripts(tiny):
     for slug in ("../../etc/passwd", "/etc/passwd", "tiny/../tiny"):
-        run = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "build", slug],
-                             capture_output=True, text=True, timeout=300)
+        run = command("--root", str(tiny), "build", slug)
         assert run.returncode == 2, slug
 
 
@@ -491,55 +489,70 @@ def _killed_update(forker: Forker, root: Path, writer: str, at: int) -> subproce
 
 
 @pytest.fixture(scope="module")
-def edited(tmp_path_factory, forker) -> tuple[Path, dict, dict, int]:
+def edited(tmp_path_factory, forker) -> tuple[Path, dict, dict, int, Path]:
     """A project whose catalogs are in step, then an edit that changes every article's
     template and catalogs: the project (not updated), its catalogs before and after an
-    update, and how many files that update writes under translations/."""
+    update, how many files that update writes under translations/, and the folder each
+    run works in (`at`: a fresh copy of the project there, each time).
+
+    Every run is in that one folder, so the manuscripts parsed once there are read back
+    from the parse cache (keyed by the manuscript's path and bytes; under .cache/, no
+    file of translations/): the runs differ only in where the update is killed."""
     from conftest import ALL
 
     base = copy_project(tmp_path_factory.mktemp("kill") / "base", slugs=ALL)
-    settle = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(base), "update"],
-                            capture_output=True, text=True, timeout=300)
+    settle = forker.run("update", base)  # `make-editions --root BASE update`
     assert settle.returncode == 0, settle.stderr
     for path in (base / "manuscripts").glob("*.md"):
         path.write_text(path.read_text(encoding="utf-8") + "\nA closing line the editor added.\n",
                         encoding="utf-8")
-    reference = tmp_path_factory.mktemp("kill") / "reference"
-    shutil.copytree(base, reference)
+    work = tmp_path_factory.mktemp("kill") / "work"
+    reference = at(base, work)
     done = _killed_update(forker, reference, "atomic", -1)  # counts the writes, kills nothing
     assert done.returncode == 0, done.stderr
     old, new = _catalogs(base), _catalogs(reference)
     changed = [rel for rel in new if _undated(new[rel]) != _undated(old.get(rel))]
     assert len(changed) >= 6, changed  # both templates, and four article catalogs
-    return base, old, new, int(done.stdout.split()[-1])
+    parsed = base / ".cache" / "manuscripts"  # (the parses of `work`'s manuscripts, for every copy)
+    parsed.mkdir(parents=True, exist_ok=True)
+    for entry in (reference / ".cache" / "manuscripts").iterdir():
+        shutil.copy(entry, parsed / entry.name)
+    return base, old, new, int(done.stdout.split()[-1]), work
 
 
-def test_an_update_killed_inside_any_write_leaves_every_catalog_old_or_new(edited, forker, tmp_path):
-    base, old, new, writes = edited
-    for at in range(writes):
-        root = shutil.copytree(base, tmp_path / f"at-{at}")
-        killed = _killed_update(forker, root, "atomic", at)
-        assert killed.returncode == -signal.SIGKILL, (at, killed.stdout, killed.stderr)
-        assert _damaged(root, old, new) == [], at
-        assert list((root / "translations").rglob(".*.tmp")), at  # it was killed inside a write
+def at(base: Path, work: Path) -> Path:
+    """A fresh copy of `base` in `work` (what was there before removed)."""
+    if work.exists():
+        shutil.rmtree(work)
+    return shutil.copytree(base, work)
+
+
+def test_an_update_killed_inside_any_write_leaves_every_catalog_old_or_new(edited, forker):
+    base, old, new, writes, work = edited
+    for at_write in range(writes):
+        root = at(base, work)
+        killed = _killed_update(forker, root, "atomic", at_write)
+        assert killed.returncode == -signal.SIGKILL, (at_write, killed.stdout, killed.stderr)
+        assert _damaged(root, old, new) == [], at_write
+        assert list((root / "translations").rglob(".*.tmp")), at_write  # it was killed inside a write
         again = forker.run("update", root)  # the command, `make-editions --root ROOT update`
         assert again.returncode == 0, again.stderr
         assert not list(root.rglob(".*.tmp"))  # swept
-        assert _damaged(root, {}, new) == [], at  # and the next run finishes the job
+        assert _damaged(root, {}, new) == [], at_write  # and the next run finishes the job
         for rel in new:
             assert subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(root / rel)],
                                   timeout=60).returncode == 0, rel
 
 
-def test_the_kill_test_catches_a_writer_that_is_not_atomic(edited, forker, tmp_path):
+def test_the_kill_test_catches_a_writer_that_is_not_atomic(edited, forker):
     """The same fault with a writer that writes straight into the target: the check above
     must see the half-written catalog, whichever write is killed."""
-    base, old, new, writes = edited
-    for at in range(writes):
-        root = shutil.copytree(base, tmp_path / f"at-{at}")
-        killed = _killed_update(forker, root, "naive", at)
-        assert killed.returncode == -signal.SIGKILL, (at, killed.stdout, killed.stderr)
-        assert _damaged(root, old, new), at
+    base, old, new, writes, work = edited
+    for at_write in range(writes):
+        root = at(base, work)
+        killed = _killed_update(forker, root, "naive", at_write)
+        assert killed.returncode == -signal.SIGKILL, (at_write, killed.stdout, killed.stderr)
+        assert _damaged(root, old, new), at_write
 
 
 def test_nfc_is_applied_alike_and_keeps_letters_that_must_stay_distinct(tiny):

@@ -1,17 +1,14 @@
 """Renaming an article keeps every translation, by command or by hand."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import polib
 
-from conftest import SLUG, copy_project
+from conftest import SLUG, command, copy_project
 
 
 def cli(root, *args):
-    return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
-                          capture_output=True, text=True, timeout=600)
+    """`make-editions --root ROOT ARGS`, in this process (conftest.command)."""
+    return command("--root", str(root), *args)
 
 
 def test_rename_moves_the_article_and_its_catalogs_and_the_next_build_republishes(tmp_path):

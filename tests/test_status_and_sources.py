@@ -10,14 +10,15 @@ from pathlib import Path
 import polib
 import tinyhtml5
 
+from conftest import command
 from editions.build import Project, build
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(root), *args],
-                          capture_output=True, text=True, timeout=300)
+    """`make-editions --root ROOT ARGS`, in this process (conftest.command)."""
+    return command("--root", str(root), *args)
 
 
 def test_status_counts_and_publishability(tiny):
