@@ -561,6 +561,32 @@ def test_a_changed_title_renders_only_the_pages_that_show_it(tmp_path, envs, ren
     assert sorted(written) == sorted(after)
 
 
+def test_stamped_entries_key_the_pages_alike_and_are_not_hashed_again(dist, envs, rendered, monkeypatch):
+    """The build records each entry with its own digests (site.stamped): the pages' keys are
+    those of the entries themselves, a run hashes no stamped entry again (an archive's site
+    costs what its changed entries cost), and an edited entry, stamped again, renders the
+    pages that show it. A stamp of another version is not trusted."""
+    _, keys = keyed(dist, entries(70), envs)
+    stamped = [site.stamped(e) for e in entries(70)]
+    stamped = json.loads(json.dumps(stamped))  # as build.py reads them back from the state
+    hashed = []
+    real = site.key
+    monkeypatch.setattr(site, "key", lambda *parts: hashed.append(parts) or real(*parts))
+    rendered.clear()
+    _, keys_again = keyed(dist, stamped, envs, previous=keys)
+    assert keys_again == keys and rendered == [] and hashed == []
+    edited = next(e for e in stamped if e["slug"] == "piece-001" and e["tag"] == "fa-AF")
+    edited.update(site.stamped({**edited, "title": "عنوان تازه"}))
+    assert len(hashed) == 1
+    keyed(dist, stamped, envs, previous=keys)
+    assert Layout.front("fa-AF") in rendered and len(hashed) == 1  # the new stamp, not the entries, was hashed
+    assert "عنوان تازه" in (dist / Layout.front("fa-AF")).read_text(encoding="utf-8")
+    old = [{**e, site.STAMP: [site.STAMP_VERSION - 1, *e[site.STAMP][1:]]} for e in stamped]
+    hashed.clear()
+    assert keyed(dist, old, envs, previous=keys_again)[1] == keyed(dist, stamped, envs, previous=keys_again)[1]
+    assert len(hashed) == len(old)
+
+
 def test_a_new_updated_time_alone_renders_only_the_feed_and_the_sitemap(dist, envs, rendered):
     """A word fixed in an edition's text changes its `updated` time and its page's size,
     which no list of editions shows: no environment is made, no template rendered."""

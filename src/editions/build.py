@@ -152,12 +152,14 @@ def run(inputs: Inputs, work: Plan, runners: _Runners, report: Report) -> None:
         eid = edition_id(ed.slug, ed.tag, ed.draft)
         record = state.editions.setdefault(eid, {})
         record["built"] = {**record.get("built", {}), **{fmt: planned.key for fmt in result}}
-        state.set_entry(eid, _entry(ed, {**state.entries().get(eid, {}).get("sizes", {}),
-                                         **{fmt: len(data) for fmt, data in result.items()}}, leads.get(ed.slug),
-                                    project.output(ed.slug, ed.tag, "html", ed.draft)))
+        state.set_entry(eid, site.stamped(_entry(ed, {**state.entries().get(eid, {}).get("sizes", {}),
+                                                      **{fmt: len(data) for fmt, data in result.items()}},
+                                                 leads.get(ed.slug), project.output(ed.slug, ed.tag, "html", ed.draft))))
         report.built += 1
         progress.advance(f"built {ed.slug} {ed.tag}" + (" (draft)" if ed.draft else "") + ": "
                          + ", ".join(project.rel(project.output(ed.slug, ed.tag, f, ed.draft)) for f in result))
+
+    from . import site
 
     keys: dict = {}
     leads: dict = {}
@@ -433,10 +435,19 @@ def _site_context(inputs: Inputs) -> str:
 
 
 def _entries(inputs: Inputs, draft: bool) -> list[dict]:
-    """Every edition in the tree, with the languages its article is in there."""
+    """Every edition in the tree, with the languages its article is in there. (An entry
+    recorded before entries were stamped is stamped now, once: site.stamped.)"""
+    from . import site
+
     entries = inputs.state.entries()
-    found = [entries[edition_id(slug, tag, draft)] for slug in inputs.every for tag in LANGUAGES
-             if inputs.listed(slug, tag, draft) and edition_id(slug, tag, draft) in entries]
+    found = []
+    for slug in inputs.every:
+        for tag in LANGUAGES:
+            eid = edition_id(slug, tag, draft)
+            if eid in entries and inputs.listed(slug, tag, draft):
+                if not site.is_stamped(entries[eid]):
+                    inputs.state.set_entry(eid, site.stamped(entries[eid]))
+                found.append(entries[eid])
     languages: dict = {}
     for entry in found:
         languages.setdefault(entry["slug"], []).append(entry["tag"])

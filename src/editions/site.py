@@ -22,7 +22,8 @@ Decisions:
   interface words: one key for all that; a new one renders every page), base_url, the
   languages present (every page's switcher), the page's URL, its shape (the month, its
   page number and count; the overview's months and counts; the chooser's headlines) and
-  a digest of each edition it lists, in order. Each entry is hashed once per run; its
+  a digest of each edition it lists, in order. Each entry is hashed once, when the build
+  records it (`stamped`: its digests are kept with it in the state); its
   `listed` digest covers only what a list of editions shows (title, author, kind, dates, image,
   sizes in KB), so a new `updated` time or summary alone renders only its language's feed
   and the sitemap (keyed by whole entries) — XML made without Jinja: no environment is
@@ -123,9 +124,9 @@ def write(layout: Layout, entries: list[dict], envs: Mapping, base_url: str,
     `keys` was filled with by the last run: a page whose key is the same and whose file is
     still there is not rendered again. `context` is the key of everything else the pages
     depend on (templates, the interface's words, the code): whoever passes `previous` must
-    pass it. Each entry is hashed once (`state.key`): every page's key is made from these
-    digests, not from the entries again."""
-    eds = sorted((_edition(e, key(e)) for e in entries),
+    pass it. Each entry is hashed once, when it is recorded (`stamped`; one without a stamp
+    here and now): every page's key is made from these digests, not from the entries again."""
+    eds = sorted((_edition(e) for e in entries),
                  key=lambda e: (e["date_iso"], e["updated"], e["slug"]), reverse=True)
     by_tag = {tag: [e for e in eds if e["tag"] == tag] for tag in ORDER}
     present = [tag for tag in ORDER if by_tag[tag]]
@@ -200,26 +201,54 @@ def _plain_file(path: Path) -> bool:
 
 # --- the editions as the pages show them ---
 
-def _edition(entry: dict, digest: str) -> dict:
+STAMP = "_site"  # an entry's own digests, kept with it in the state (`stamped`)
+STAMP_VERSION = 1  # (if what `_digests` hashes changes, raise it: stamps made before are made again)
+
+
+def stamped(entry: dict) -> dict:
+    """`entry` (as the state keeps it: without `languages`) with its own digests (see
+    `_digests`): the site's pages then hash only the entries that changed since they were
+    stamped, not every edition of the archive at every run."""
+    entry = {k: v for k, v in entry.items() if k != STAMP}
+    return {**entry, STAMP: [STAMP_VERSION, *_digests(entry)]}
+
+
+def is_stamped(entry: dict) -> bool:
+    stamp = entry.get(STAMP)
+    return isinstance(stamp, list) and len(stamp) == 3 and stamp[0] == STAMP_VERSION
+
+
+def _digests(entry: dict) -> tuple[str, str]:
+    """A digest of all of `entry` and one of only what a list of editions (front page,
+    archive month) shows of it — so that a change of its `updated` time or its summary alone
+    renders only its feed (and the sitemap) —, made of JSON with sorted keys (an entry read
+    back from the state has its image's keys in another order)."""
+    if is_stamped(entry):
+        return entry[STAMP][1], entry[STAMP][2]
+    own = {k: v for k, v in entry.items() if k not in (STAMP, "languages")}
+    sizes = entry.get("sizes") or {}
+    shown = [entry.get(f) for f in ("kind", "title", "author", "date_text", "image")]
+    listed = json.dumps([str(entry["slug"]), entry["tag"], dt.date.fromisoformat(entry["date_iso"]).isoformat(), *shown,
+                         _kib(sizes.get("pdf")), _kib(sizes.get("epub"))], ensure_ascii=False, sort_keys=True)
+    return key(own), hashlib.blake2b(listed.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _edition(entry: dict) -> dict:
     """One entry, checked, with what ordering, paging, keys and the sitemap need: cheap,
-    since every edition of the tree is one. `digest` is the caller's digest of the entry;
-    `listed` one of only what a list of editions (front page, archive month) shows of it,
-    so that a change of its `updated` time or its summary alone renders only its feed (and
-    the sitemap), made of JSON with sorted keys (an entry read back from the state has its
-    image's keys in another order). What the pages show is added by `_shown`, only for the
+    since every edition of the tree is one. `digest` is a digest of all of the entry (its
+    stamp's, with the languages its article is in), `listed` one of what a list of editions
+    shows of it (`_digests`). What the pages show is added by `_shown`, only for the
     editions on a page that is rendered."""
     tag, slug = entry["tag"], str(entry["slug"])
     if tag not in SECTIONS or not SLUG.fullmatch(slug):  # every URL is made of these two
         raise ValueError(f"not an edition: slug {slug!r}, language {tag!r}")
     day = dt.date.fromisoformat(entry["date_iso"])
-    sizes = entry.get("sizes") or {}
-    shown = [entry.get(f) for f in ("kind", "title", "author", "date_text", "image")]
-    listed = json.dumps([slug, tag, day.isoformat(), *shown, _kib(sizes.get("pdf")), _kib(sizes.get("epub"))],
-                        ensure_ascii=False, sort_keys=True)  # as JSON: the same after the state's round trip
+    whole, listed = _digests(entry)
+    digest = hashlib.blake2b(repr((whole, entry.get("languages"))).encode("utf-8"), digest_size=16).hexdigest()
     return {"slug": slug, "tag": tag, "date_iso": day.isoformat(), "day": day,
             "updated": _instant(entry.get("updated") or day.isoformat()), "month": _month(day, tag),
             "source": entry.get("source"), "html": Layout.edition(slug, tag, "html"), "digest": digest,
-            "listed": hashlib.blake2b(listed.encode("utf-8"), digest_size=16).hexdigest(), "entry": entry}
+            "listed": listed, "entry": entry}
 
 
 def _shown(eds: list[dict]) -> list[dict]:
