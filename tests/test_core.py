@@ -16,7 +16,7 @@ import pytest
 
 from conftest import SLUG, Recorder, copy_project, write_manuscript
 from editions import executor, inputs, serve, unchanged
-from editions.build import Project, build
+from editions.build import Options, Project, Report, build
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "editions"
 
@@ -229,6 +229,28 @@ def test_any_change_since_the_picture_sends_the_build_the_whole_way(built, monke
     make(built)
     jobs, report = recorded(built)
     assert answers == [False] and outcome(jobs, report, built), (answers, jobs, report.lines)
+
+
+@pytest.mark.parametrize("change", ["a catalog edited in place", "a style edited", "an edition deleted"])
+def test_the_picture_by_chunks_sees_a_change_in_any_and_stops_at_a_catalogs(built, monkeypatch, change):
+    """The picture's stamps are kept as digests of chunks, catalogs and manuscripts first:
+    a change in the last chunk is seen as one in the first, and a translator's edit is
+    found without a look at the rest."""
+    monkeypatch.setattr(unchanged, "CHUNK", 4)
+    make, outcome = CHANGES[change]
+    settled(built)
+    paths = __import__("json").loads((built / ".cache" / unchanged.NAME).read_text(encoding="utf-8"))["paths"]
+    assert len(paths) > 8 * unchanged.CHUNK and paths[0].startswith(unchanged.EDITED)
+    looked = []
+    stamp = unchanged._stamp
+    monkeypatch.setattr(unchanged, "_stamp", lambda path: looked.append(path) or stamp(path))
+    make(built)
+    assert unchanged.replay(Project(built), Options.of(), Report()) is False
+    if change == "a catalog edited in place":
+        assert len(looked) <= 2 * unchanged.CHUNK
+    looked.clear()
+    jobs, report = recorded(built)
+    assert outcome(jobs, report, built), (jobs, report.lines)
 
 
 def test_asked_otherwise_the_build_goes_the_whole_way(built):

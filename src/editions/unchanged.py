@@ -16,6 +16,9 @@ The last such run's picture is kept in .cache/unchanged.json:
 - what it was asked (articles, languages, formats, drafts), with the interpreter, the
   project's version and folder; and what it said.
 
+The stamps are kept as digests of chunks of CHUNK, catalogs and manuscripts first: a run
+after a translator's edit stops looking at the first chunk that differs.
+
 Only a run that wrote nothing and reported no error leaves a picture, and only of what it
 saw before it began: its folders' stats are taken before it reads anything and must be
 the same after it ends (so a change made while it ran is never taken as seen), and
@@ -36,7 +39,9 @@ from .project import Project
 from .state import stamp
 
 NAME = "unchanged.json"
-VERSION = 1
+VERSION = 2  # 2: the stamps' digests by chunks, what people edit first
+CHUNK = 256  # stamps per digest: a run after an edit stops at the chunk that holds it
+EDITED = ("translations/", "manuscripts/")  # (their files first: what an editor or translator changes)
 RACY_NS = 100_000_000  # 0.1 s: far more than a tick of any local file system's clock
 TREES = ("dist", "dist-drafts")
 WATCHED = ("manuscripts", "translations", "styles", *TREES)  # walked (see _folders)
@@ -49,9 +54,12 @@ def replay(project: Project, opts, report) -> bool:
         data = json.loads((project.cache / NAME).read_text(encoding="utf-8"))
         if data["version"] != VERSION or data["asked"] != _asked(project, opts):
             return False
-        root = os.fspath(project.root)
-        if _digest([_stamp(os.path.join(root, p)) for p in data["paths"]]) != data["stamps"]:
+        root, paths, digests = os.fspath(project.root), data["paths"], data["stamps"]
+        if len(digests) != -(-len(paths) // CHUNK):
             return False
+        for i, digest in enumerate(digests):  # a chunk at a time: an edit is found early
+            if _digest([_stamp(os.path.join(root, p)) for p in paths[i * CHUNK:(i + 1) * CHUNK]]) != digest:
+                return False
         said, (unchanged, skipped) = list(data["said"]), data["counts"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
@@ -93,8 +101,11 @@ class Watch:
             stamps.append(st)
         if any(st is not None and st[2] >= self.started - RACY_NS for st in stamps):
             return False  # too recent to tell from a second change in the same tick
+        order = sorted(range(len(paths)), key=lambda i: not paths[i].startswith(EDITED))
+        paths, stamps = [paths[i] for i in order], [stamps[i] for i in order]
         data = {"version": VERSION, "asked": _asked(self.project, self.opts), "paths": paths,
-                "stamps": _digest(stamps), "said": report.lines, "counts": [report.unchanged, report.skipped]}
+                "stamps": [_digest(stamps[i:i + CHUNK]) for i in range(0, len(stamps), CHUNK)],
+                "said": report.lines, "counts": [report.unchanged, report.skipped]}
         write_if_changed(self.project.cache / NAME, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return True
 
