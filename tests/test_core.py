@@ -518,3 +518,18 @@ def test_an_article_leaves_no_reference_cycles(tmp_path):
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_the_state_is_the_standard_librarys_json(built):
+    """The state (orjson, for speed) is the JSON the standard library would write: sorted
+    keys, compact, UTF-8 with the Dari and Pashto as they are — readable by anything."""
+    import json
+
+    from editions import state
+
+    for name in ("state.json", "entries.json"):
+        raw = (built / ".cache" / name).read_bytes()
+        data = json.loads(raw.decode("utf-8"))
+        assert raw == json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        assert state._serialize(data) == raw and state._loads(raw) == data
+    assert "ی".encode("utf-8") in (built / ".cache" / "entries.json").read_bytes()  # not \\u06cc
