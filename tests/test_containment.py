@@ -371,23 +371,42 @@ def test_the_watcher_survives_files_that_vanish_mid_scan(tiny, monkeypatch):
     look: the scan skips them instead of ending the watcher."""
     from editions import serve
 
-    real_stat = Path.stat
+    real_scandir = os.scandir
     gone = tiny / "manuscripts" / ".tiny.md.swp"
     gone.write_text("x", encoding="utf-8")
     victim = tiny / "manuscripts" / "tiny.md"
-
     looks = []
 
-    def flaky(self, *args, **kwargs):
-        if self == victim:
-            looks.append(1)
-            if len(looks) > 1:  # there when listed and checked, gone when its size is read
-                raise FileNotFoundError(2, "No such file or directory", str(self))
-        return real_stat(self, *args, **kwargs)
+    class Vanishing:
+        """A listed file that is gone when its size is read."""
 
-    monkeypatch.setattr(Path, "stat", flaky)
+        def __init__(self, entry):
+            self.entry, self.name, self.path = entry, entry.name, entry.path
+
+        def is_dir(self, **kw):
+            return self.entry.is_dir(**kw)
+
+        def is_file(self, **kw):
+            return self.entry.is_file(**kw)
+
+        def stat(self, **kw):
+            looks.append(1)
+            raise FileNotFoundError(2, "No such file or directory", self.path)
+
+    class Listing:
+        def __init__(self, path):
+            self.it = real_scandir(path)
+
+        def __enter__(self):
+            return (Vanishing(e) if e.path == str(victim) else e for e in self.it)
+
+        def __exit__(self, *exc):
+            self.it.close()
+
+    monkeypatch.setattr(serve.os, "scandir", Listing)
     stamp = serve.sources_stamp(tiny)  # no exception
-    assert all(entry[0] != str(victim) for entry in stamp)
+    assert looks and all(entry[0] != str(victim) for entry in stamp)
+    assert any(f"{os.sep}translations{os.sep}" in entry[0] for entry in stamp)  # the rest is seen
 
 
 def test_links_inside_dist_are_neither_followed_nor_written_through(tiny, tmp_path):
