@@ -117,3 +117,30 @@ def test_serve_draft_previews_a_translation_in_progress(tmp_path):
         os.killpg(proc.pid, signal.SIGINT)
         proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 130
+
+
+def test_serve_format_html_previews_the_web_pages_alone(tmp_path):
+    """`serve --format html`: the quick preview an editor keeps open while working on an
+    archive — the web pages built and served, no EPUB or PDF made (nor a PDF worker warmed)."""
+    import urllib.request
+
+    from conftest import SLUG
+
+    root = copy_project(tmp_path / "p")
+    proc = start(root, "serve", "--format", "html", "--port", "0")
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("serving "):
+            break
+    try:
+        assert seen and seen[-1].startswith("serving dist/"), "".join(seen)
+        port = re.search(r"127\.0\.0\.1:(\d+)/", seen[-1]).group(1)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/{SLUG}/{SLUG}.fa-AF.html", timeout=30).read()
+        assert 'lang="fa-AF"' in page.decode("utf-8")
+        made = {p.suffix for p in (root / "dist" / SLUG).iterdir()}
+        assert made == {".html"}, made
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 130

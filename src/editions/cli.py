@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                               description=f"{summary[0].upper()}{summary[1:]}.\n\n{details}".strip(),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    def formats(parser: argparse.ArgumentParser, hint: str = "") -> None:
+        parser.add_argument("--format", nargs="+", type=str.lower, choices=["html", "epub", "pdf"], metavar="F",
+                            help=f"only these formats: html, epub, pdf (default: all three{hint})")
+
     p = argparse.ArgumentParser(
         prog="make-editions", parents=[root], formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Build Sangar's HTML, EPUB and PDF editions from manuscripts and catalogs.\n"
@@ -62,8 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", nargs="+", type=_lang, metavar="L",
                    help=f"only these languages: {', '.join(LANGUAGES)} (fa_AF, ps_AF too; "
                         "default: every language of each article)")
-    b.add_argument("--format", nargs="+", type=str.lower, choices=["html", "epub", "pdf"], metavar="F",
-                   help="only these formats: html, epub, pdf (default: all three)")
+    formats(b)
     b.add_argument("--draft", action="store_true",
                    help="also build incomplete translations, marked as drafts (default: only complete ones)")
     b.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
@@ -86,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                 "Builds, serves dist/ at http://127.0.0.1:PORT/ and rebuilds when a manuscript, catalog\n"
                 "or style changes; open pages reload themselves. Ctrl-C stops.")
     v.add_argument("--port", type=_port, default=8000, metavar="N", help="port to listen on (default: 8000)")
+    formats(v, "; html alone is the quickest preview")
     v.add_argument("--draft", action="store_true",
                    help="preview drafts: build incomplete translations too and serve dist-drafts/ "
                         "(default: serve dist/, what is online)")
@@ -204,7 +208,7 @@ def _main(args, reports: list) -> int:
         if command in ("status", "check"):  # read-only: no lock, no heavy imports
             return _report(b, project, command, args)
         if command == "serve":
-            return _serve(b, project, args.port, reports, args.draft)
+            return _serve(b, project, args.port, reports, args.draft, args.format)
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
             report = _run(b, project, command, args, reports)
     except UsageError as exc:
@@ -266,7 +270,7 @@ def _report(b, project, command: str, args) -> int:
     return 1 if errors else 0
 
 
-def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
+def _serve(b, project, port: int, reports: list, draft: bool = False, formats: list | None = None) -> int:
     from . import serve
     from .fsutil import project_lock
 
@@ -278,7 +282,7 @@ def _serve(b, project, port: int, reports: list, draft: bool = False) -> int:
         report = b.Report()
         reports[:] = [report]
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            b.build(project, draft=draft, report=report, runner=runner)
+            b.build(project, draft=draft, formats=formats, report=report, runner=runner)
         reports.clear()  # done: Ctrl-C from now on interrupts no build
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
