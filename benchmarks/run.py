@@ -507,14 +507,78 @@ def _cpu(fl: dict) -> float:
     return sum(v[0] for k, v in fl.items() if k != "how")
 
 
-def change_catalog(root: Path, slug: str = SLUG) -> None:
-    """One Dari catalog changed: one word of one msgstr (the translator's fix)."""
+def change_catalog(root: Path, slug: str = SLUG, toggle: bool = False) -> None:
+    """One Dari catalog changed: one word of one msgstr (the translator's fix; `toggle`:
+    changed back if it was changed)."""
     po = root / "translations" / "fa_AF" / "LC_MESSAGES" / f"{slug}.po"
     text = po.read_text(encoding="utf-8")
-    new = text.replace("واقعیت‌های موجود", "واقعیت‌های کنونی", 1)
+    old, new = "واقعیت‌های موجود", "واقعیت‌های کنونی"
+    new = text.replace(*((new, old) if toggle and new in text else (old, new)), 1)
     if new == text:
         raise BuildFailed(f"{po}: the word the benchmark changes is not there")
     po.write_text(new, encoding="utf-8")
+
+
+def served_change(root: Path, args: list[str], log: Path, edits: int = 3) -> dict:
+    """One Dari catalog changed while `make-editions serve ARGS` runs (the preview an editor
+    keeps open): the CPU (user + sys) the server and its workers spend from the edit to the
+    end of the rebuild it makes — their polls of the sources in that time included —, and
+    the wall time from the edit to the rebuild's summary (the watcher's poll and settle, 1 s,
+    included). Medians of `edits` edits (the word changed, back, and again)."""
+    import queue
+    import statistics
+    import threading
+
+    import psutil
+
+    proc = subprocess.Popen(cli(root, "serve", "--port", "0", *args), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+    said: list[str] = []
+
+    def until(prefix: str, timeout: float = 300) -> None:
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                ln = lines.get(timeout=max(0.01, end - time.monotonic()))
+            except queue.Empty:
+                raise BuildFailed(f"serve printed no {prefix!r} line in {timeout:.0f} s:\n{''.join(said)[-1500:]}")
+            said.append(ln)
+            if ln.startswith(prefix):
+                return
+
+    def cpu() -> float:
+        top = psutil.Process(proc.pid)
+        total = 0.0
+        for p in [top, *top.children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+            except psutil.Error:  # (a pandoc that ended: its time is its parent's, once reaped)
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    runs = []
+    try:
+        until("serving ")
+        time.sleep(1.5)  # settled: a poll or two
+        for _ in range(edits):
+            before, start = cpu(), time.monotonic()
+            change_catalog(root, toggle=True)
+            until("editions:")
+            wall = time.monotonic() - start
+            time.sleep(0.3)  # (the reload bump and the watcher's look at what the build wrote)
+            runs.append({"cpu": cpu() - before, "wall": wall})
+    finally:
+        os.killpg(proc.pid, 2)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        log.write_text("".join(said), encoding="utf-8")
+    return {"cpu": statistics.median(r["cpu"] for r in runs), "wall": statistics.median(r["wall"] for r in runs),
+            "runs": [r["cpu"] for r in runs]}
 
 
 def change_style(root: Path, n: int) -> None:
@@ -611,6 +675,9 @@ def archive_scale(tmp: Path, n: int, full_n: int, dask_n: int, repeat: int) -> N
         render = _cpu(fl)
         catalog_changed("--format html", changed, big_noop, render)
         print(f"{'  render of that edition alone (pandoc HTML)':<52} {render:9.3f} s   ({fl['how']}; {changed['built']})")
+        served = served_change(big, ["--format", "html"], logs / "serve-big.log")
+        catalog_changed("--format html, in `serve` (warm)", served, big_noop, render)
+        print(f"{'  (each edit, CPU ' + ' '.join(f'{t:.2f}' for t in served['runs']) + ')':<52}")
     except BuildFailed as exc:
         print(f"  could not measure: {exc}")
 
@@ -649,6 +716,9 @@ def archive_scale(tmp: Path, n: int, full_n: int, dask_n: int, repeat: int) -> N
         render = _cpu(floors[(SLUG, "fa-AF")])
         catalog_changed("every format", changed, full_noop, render)
         print(f"{'  render of that edition alone (HTML + EPUB + PDF)':<52} {render:9.3f} s   ({changed['built']})")
+        served = served_change(full, [], logs / "serve-full.log")
+        catalog_changed("every format, in `serve` (warm)", served, full_noop, render)
+        print(f"{'  (each edit, CPU ' + ' '.join(f'{t:.2f}' for t in served['runs']) + ')':<52}")
         change_style(full, 1)
         two = build(full, "--jobs", "2")
         change_style(full, 2)
