@@ -111,6 +111,57 @@ def test_translation_memory_across_real_catalogs(tiny):
     assert second.find("A title").msgstr == "دری A title"
 
 
+def test_a_held_back_entry_is_named_at_its_line_in_the_catalog_as_written(tiny):
+    """update merges in memory, then writes through msgcat (GNU's layout): an entry held
+    back is reported at its msgstr's line in the file as written, not as it was read."""
+    project = Project(tiny)
+    report = Report()
+    update(project, load_manuscripts(project, ["tiny"], report), report)
+    po_path = project.po("tiny", "fa-AF")
+    po = polib.pofile(str(po_path), wrapwidth=0)
+    for e in po:
+        e.msgstr = "دری " + e.msgid
+    bad = next(e for e in po if e.msgid.startswith("First paragraph"))
+    bad.msgstr = bad.msgstr.replace("دری", "دري")  # Arabic ي in Dari
+    po.save(str(po_path))  # unwrapped: msgcat's layout puts every line elsewhere
+    write_manuscript(tiny, "tiny", (tiny / "manuscripts" / "tiny.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+                     + "\nA paragraph the editor added.\n")
+    report = Report()
+    _, published = update(project, load_manuscripts(project, ["tiny"], report), report)
+    written = po_path.read_text(encoding="utf-8")
+    assert "A paragraph the editor added." in written
+    problems = published[("tiny", "fa-AF")].problems
+    assert len(problems) == 1 and "arabic-letters" in problems[0].message, problems
+    line = written.split("\n")[problems[0].line - 1]
+    assert line.startswith("msgstr") and "دري" in line, (problems[0].line, line)
+
+
+def test_an_update_reads_each_catalog_once(tiny, monkeypatch):
+    """The translation memory and the merge share what they read, and a catalog written
+    without findings is not read back: one load per catalog (an archive's update spent two
+    thirds of its time in polib before)."""
+    project = Project(tiny)
+    report = Report()
+    update(project, load_manuscripts(project, ["tiny"], report), report)
+    for slug in ("second", "third"):
+        write_manuscript(tiny, slug, f"## A heading\n\nSomething new to this outlet about {slug}.")
+    update(project, load_manuscripts(project, ["tiny", "second", "third"], report), report)
+    for path in project.translations.rglob("*.po"):  # every catalog complete, nothing held back
+        po = polib.pofile(str(path))
+        for e in po:
+            e.msgstr, e.flags = "دری " + e.msgid if "fa_AF" in str(path) else "پښتو " + e.msgid, []
+        po.save(str(path))
+    for path in (tiny / "manuscripts").glob("*.md"):  # a new segment in every article: the memory is asked
+        path.write_text(path.read_text(encoding="utf-8") + "\nOne more line for every article.\n", encoding="utf-8")
+    loads = []
+    real = catalog.load
+    monkeypatch.setattr(catalog, "load", lambda path, *a, **k: loads.append(path) or real(path, *a, **k))
+    report = Report()
+    _, published = update(project, load_manuscripts(project, ["tiny", "second", "third"], report), report)
+    assert len(published) == 8 and not report.errors  # 3 articles × 2 languages, and the interface's 2
+    assert sorted(map(str, loads)) == sorted(set(map(str, loads))) and len(loads) == 8, loads
+
+
 def test_a_second_run_waits_for_the_lock(tiny):
     with project_lock(tiny):
         proc = subprocess.Popen([sys.executable, "-m", "editions.cli", "--root", str(tiny), "extract"],

@@ -10,6 +10,7 @@ import subprocess
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polib
@@ -330,7 +331,10 @@ def _entry(msgid: str, msgstr: str, lang, add, formatted: bool = False) -> None:
                 break
 
 
-def _emphasis(text: str) -> Counter:
+@lru_cache(maxsize=4096)
+def _emphasis(text: str) -> tuple:
+    """How many of each emphasis `text` carries, as sorted (kind, count) pairs (kept for
+    the texts checked last: a msgid is checked in each language's catalog)."""
     counts: Counter = Counter()
 
     def walk(nodes):
@@ -346,7 +350,7 @@ def _emphasis(text: str) -> Counter:
                         walk([y for y in x if isinstance(y, dict)])
     walk(inline.to_inlines(text))
     walk = None  # (it calls itself: see translate._calls)
-    return counts
+    return tuple(sorted(counts.items()))
 
 
 def _calls(text: str) -> str:

@@ -77,9 +77,13 @@ def _protect(text: str) -> str:
                          SENTINELS.sub("", text))
 
 
-def _tokens(text: str):
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple:
+    """The inline tokens of `text` (read, never changed, by their users: kept for the texts
+    parsed last — a catalog's check and its edition's translation parse each msgid and
+    msgstr several times, and the Dari and Pashto catalogs share their msgids)."""
     parsed = _parser().parseInline(_protect(text))
-    return parsed[0].children or [] if parsed else []
+    return tuple(parsed[0].children or ()) if parsed else ()
 
 
 def to_inlines(text: str, allowed_links: frozenset[str] | None = None, smart: str | None = None) -> list[dict]:

@@ -74,8 +74,9 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
     writes = []
     for name, tag, pot in wanted:
         path = project.po(name, tag)
-        try:
-            old = loaded[path] = catalog.load(path, valid) if path.exists() else None
+        try:  # (the memory may have read it already)
+            old = loaded[path] = loaded[path] if path in loaded else (
+                catalog.load(path, valid) if path.exists() else None)
         except EditionsError as exc:
             report.error(exc)
             continue
@@ -112,13 +113,13 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
     out = {}
     for (name, tag), po in found.items():
         path = project.po(name, tag)
-        if path in rewritten:  # the entries' lines are those of the file as written
+        out[(name, tag)] = published(po, path, name)
+        if path in rewritten and out[(name, tag)].problems:  # their lines: those of the file as written
             try:
-                po = catalog.load(path, valid)
+                out[(name, tag)] = published(catalog.load(path, valid), path, name)
             except EditionsError as exc:
                 report.error(exc)
-                continue
-        out[(name, tag)] = published(po, path, name)
+                del out[(name, tag)]
     return out
 
 
@@ -144,8 +145,8 @@ def _memory(project, tag: str, loaded: dict, slugs: set[str] | None) -> catalog.
     for path in sorted(folder.glob("*.po")) if folder.is_dir() else ():
         if path.stem == messages.DOMAIN:
             continue
-        try:
-            po = loaded[path] if path in loaded else catalog.load(path, project.cache / "valid")
+        try:  # (kept in `loaded`: the merge that follows reads most of them too)
+            po = loaded[path] = loaded[path] if path in loaded else catalog.load(path, project.cache / "valid")
         except EditionsError:
             continue  # reported when its own article is built, or by check
         if po is not None:
