@@ -8,6 +8,7 @@ Also the skip link, which must not peek out above an RTL page."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -185,3 +186,29 @@ def test_the_skip_link_is_out_of_sight_until_focused(browser, site):
         box = page.locator(".skip-link").bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (url, box)
         context.close()
+
+
+def test_a_faces_characters_are_read_again_only_when_the_face_is_made_again(tmp_path, monkeypatch):
+    """Which characters each shipped face holds decides its web cuts; it is kept in .cache
+    by the key the face was made from: a rendering run with the same faces reads no font
+    (nor imports HarfBuzz), one whose key changed reads them again — same files either way."""
+    from conftest import ROOT
+
+    root = tmp_path / "p"
+    shutil.copytree(ROOT / "styles", root / "styles")
+    dist = root / "dist"
+    assets.build(root, dist)
+    first = {p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*") if p.is_file()}
+    read = []
+    real = assets._cmap
+    monkeypatch.setattr(assets, "_cmap", lambda path: read.append(path.name) or real(path))
+    assets.build(root, dist)
+    assert read == []
+    cache = root / ".cache" / assets.CMAPS
+    kept = json.loads(cache.read_text(encoding="utf-8"))
+    face = next(iter(kept))
+    kept[face][0] = "another key"  # as if the face had been made from another file
+    cache.write_text(json.dumps(kept), encoding="utf-8")
+    assets.build(root, dist)
+    assert read == [face]
+    assert {p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*") if p.is_file()} == first

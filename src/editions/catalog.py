@@ -283,8 +283,6 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
     `#|` previous msgid; one that left → obsolete `#~`. A new segment with no old
     translation is offered the best match from the language's other catalogs (`memory`),
     fuzzy, with a translator comment naming where it came from."""
-    from rapidfuzz import fuzz, process
-
     old_entries = list(old) if old is not None else []  # a POFile lists its obsolete entries too
     by_id = {}
     for e in old_entries:  # active entries win over obsolete twins
@@ -323,8 +321,12 @@ def merge(old: polib.POFile | None, pot: polib.POFile, lang: Language,
             # the same sentence elsewhere may want other words.
             _suggest(e, hit, "exact match", reviewed=hit[0] in memory.orphans)
             continue
-        best = process.extractOne(e.msgid, [c.msgid for c in candidates], scorer=fuzz.ratio,
-                                  score_cutoff=FUZZY_CUTOFF) if candidates else None
+        best = None
+        if candidates:
+            from rapidfuzz import fuzz, process  # (~25 ms: only a merge with a new segment needs it)
+
+            best = process.extractOne(e.msgid, [c.msgid for c in candidates], scorer=fuzz.ratio,
+                                      score_cutoff=FUZZY_CUTOFF)
         if best is not None:
             prev = candidates.pop(best[2])
             used.add(id(prev))

@@ -10,9 +10,8 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-
-import yaml
 
 from .article import Segment, Walker as _Walker, list_marker  # noqa: F401 (re-exported)
 from . import images
@@ -120,14 +119,20 @@ def read(path: Path) -> Manuscript:
                       tuple(segments), json.dumps(skeleton, ensure_ascii=False))
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML whose dates stay text, so that a bad one is our error with its line."""
+@lru_cache(maxsize=1)
+def _yaml():
+    """PyYAML and our loader, imported when a manuscript is parsed (~30 ms: a build that
+    finds its manuscripts in the parse cache never parses one)."""
+    import yaml
 
+    class Loader(yaml.SafeLoader):
+        """Safe YAML whose dates stay text, so that a bad one is our error with its line."""
 
-_Loader.yaml_implicit_resolvers = {
-    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    Loader.yaml_implicit_resolvers = {
+        key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml, Loader
 
 
 def _plain_fields(path: Path, source: str) -> None:
@@ -135,10 +140,11 @@ def _plain_fields(path: Path, source: str) -> None:
     and aliases (a 'billion laughs' expands to gigabytes), merge keys, nesting thousands deep,
     a field given twice (the last silently wins): each is refused at its line, from the
     event stream, before anything is built."""
+    yaml, loader = _yaml()
     depth = 0
     keys: dict[str, int] = {}
     expect_key = False
-    for event in yaml.parse(source, Loader=_Loader):
+    for event in yaml.parse(source, Loader=loader):
         line = event.start_mark.line + 2
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise EditionsError(path, line, "front matter uses a YAML anchor or alias (& or *): write each "
@@ -163,10 +169,11 @@ def _plain_fields(path: Path, source: str) -> None:
 
 
 def _front_matter(path: Path, source: str) -> tuple[dict, dict[str, int]]:
+    yaml, loader = _yaml()
     try:
         _plain_fields(path, source)
-        node = yaml.compose(source, Loader=_Loader)
-        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(source, Loader=loader)
+        data = yaml.load(source, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 1
         rows = source.split("\n")[: max(line - 1, 1)]
