@@ -409,6 +409,29 @@ def test_the_watcher_survives_files_that_vanish_mid_scan(tiny, monkeypatch):
     assert any(f"{os.sep}translations{os.sep}" in entry[0] for entry in stamp)  # the rest is seen
 
 
+def test_a_watcher_that_fails_says_so_and_one_stopped_by_ctrl_c_does_not(tiny, monkeypatch, capsys):
+    """The preview must not go stale in silence: a watcher that ends on an error says the
+    pages are no longer rebuilt; Ctrl-C ends it without that line (serve says it stopped)."""
+    import threading
+
+    from editions import serve
+
+    for fault in (RuntimeError("disk gone"), KeyboardInterrupt()):
+        looks = []
+
+        def failing(root, fault=fault):
+            looks.append(1)
+            if len(looks) > 1:
+                raise fault
+            return ()
+
+        monkeypatch.setattr(serve, "sources_stamp", failing)
+        with pytest.raises(type(fault)):
+            serve.watch(tiny, lambda: None, serve.State(), threading.Event(), interval=0.01)
+        said = capsys.readouterr().out
+        assert ("no longer rebuilt" in said) == isinstance(fault, RuntimeError), said
+
+
 def test_links_inside_dist_are_neither_followed_nor_written_through(tiny, tmp_path):
     build(Project(tiny), formats=["html"], runner=Local(1))
     victim = tmp_path / "victim"

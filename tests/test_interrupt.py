@@ -87,6 +87,7 @@ def test_ctrl_c_stops_serve_with_one_line(tmp_path, shared_build):
     assert proc.returncode == 130
     assert "Traceback" not in out + err, out + err
     assert err == "interrupted: nothing half-written\n"
+    assert not out.split("serving ", 1)[1].split("\n", 1)[1], out  # nothing after: no word of a watcher that failed
     assert not list(root.rglob("*.tmp"))
 
 

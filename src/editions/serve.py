@@ -139,9 +139,12 @@ def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: fl
         ready.set()
     try:
         _watch(root, rebuild, state, stop, interval, seen)
-    finally:
+    except KeyboardInterrupt:  # Ctrl-C: serve stops, and says so itself
+        raise
+    except BaseException:
         if not stop.is_set():
             print("make-editions: the watcher stopped: pages are no longer rebuilt — restart serve", flush=True)
+        raise
 
 
 def _watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float, seen: tuple) -> None:
