@@ -7,6 +7,7 @@ test reads the build's output and interrupts once the first edition is reported 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -102,18 +103,27 @@ def test_serve_draft_previews_a_translation_in_progress(tmp_path):
     po = polib.pofile(str(po_path))
     next(e for e in po if not e.obsolete and e.msgid.startswith("**Targeting")).msgstr = ""
     po.save(str(po_path))
-    proc = start(root, "serve", "--draft", "--port", "0")
+    with serving(root, "--draft") as (tree, url):
+        assert tree == "dist-drafts/"
+        page = urllib.request.urlopen(f"{url}{SLUG}/{SLUG}.fa-AF.html", timeout=30).read()
+        assert b"draft-notice" in page
+        assert not (root / "dist" / SLUG / f"{SLUG}.fa-AF.html").exists()
+
+
+@contextlib.contextmanager
+def serving(root: Path, *args: str):
+    """`make-editions serve ARGS` on any free port, until its first build is served: what
+    it serves (`dist/`, `dist-drafts/`) and its URL. Ctrl-C at the end: exit 130."""
+    proc = start(root, "serve", *args, "--port", "0")
     seen = []
     for line in proc.stdout:
         seen.append(line)
         if line.startswith("serving "):
             break
     try:
-        assert seen and seen[-1].startswith("serving dist-drafts/"), "".join(seen)
-        port = re.search(r"127\.0\.0\.1:(\d+)/", seen[-1]).group(1)
-        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/{SLUG}/{SLUG}.fa-AF.html", timeout=30).read()
-        assert b"draft-notice" in page
-        assert not (root / "dist" / SLUG / f"{SLUG}.fa-AF.html").exists()
+        assert seen and seen[-1].startswith("serving "), "".join(seen)
+        found = re.match(r"serving (\S+) at (http://127\.0\.0\.1:\d+/)", seen[-1])
+        yield found.group(1), found.group(2)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.communicate(timeout=TIMEOUT)
@@ -128,20 +138,9 @@ def test_serve_format_html_previews_the_web_pages_alone(tmp_path):
     from conftest import SLUG
 
     root = copy_project(tmp_path / "p")
-    proc = start(root, "serve", "--format", "html", "--port", "0")
-    seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        if line.startswith("serving "):
-            break
-    try:
-        assert seen and seen[-1].startswith("serving dist/"), "".join(seen)
-        port = re.search(r"127\.0\.0\.1:(\d+)/", seen[-1]).group(1)
-        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/{SLUG}/{SLUG}.fa-AF.html", timeout=30).read()
+    with serving(root, "--format", "html") as (tree, url):
+        assert tree == "dist/"
+        page = urllib.request.urlopen(f"{url}{SLUG}/{SLUG}.fa-AF.html", timeout=30).read()
         assert 'lang="fa-AF"' in page.decode("utf-8")
         made = {p.suffix for p in (root / "dist" / SLUG).iterdir()}
         assert made == {".html"}, made
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.communicate(timeout=TIMEOUT)
-    assert proc.returncode == 130
