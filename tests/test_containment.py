@@ -409,23 +409,30 @@ def test_the_watcher_survives_files_that_vanish_mid_scan(tiny, monkeypatch):
     assert any(f"{os.sep}translations{os.sep}" in entry[0] for entry in stamp)  # the rest is seen
 
 
-def test_a_watcher_that_fails_says_so_and_one_stopped_by_ctrl_c_does_not(tiny, monkeypatch, capsys):
+@pytest.mark.parametrize("notified", [True, False])
+def test_a_watcher_that_fails_says_so_and_one_stopped_by_ctrl_c_does_not(tiny, monkeypatch, capsys, notified):
     """The preview must not go stale in silence: a watcher that ends on an error says the
-    pages are no longer rebuilt; Ctrl-C ends it without that line (serve says it stopped)."""
+    pages are no longer rebuilt; Ctrl-C ends it without that line (serve says it stopped).
+    Both ways of watching: the kernel's word (inotify) and polling."""
     import threading
 
     from editions import serve
 
+    monkeypatch.setattr(serve, "NOTIFY", notified)
+    real = serve.Notified._changes if notified else serve.sources_stamp
     for fault in (RuntimeError("disk gone"), KeyboardInterrupt()):
         looks = []
 
-        def failing(root, fault=fault):
+        def failing(*args, fault=fault):
             looks.append(1)
             if len(looks) > 1:
                 raise fault
-            return ()
+            return real(*args)
 
-        monkeypatch.setattr(serve, "sources_stamp", failing)
+        if notified:
+            monkeypatch.setattr(serve.Notified, "_changes", failing)
+        else:
+            monkeypatch.setattr(serve, "sources_stamp", failing)
         with pytest.raises(type(fault)):
             serve.watch(tiny, lambda: None, serve.State(), threading.Event(), interval=0.01)
         said = capsys.readouterr().out

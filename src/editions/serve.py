@@ -133,37 +133,192 @@ def sources_stamp(root: Path) -> tuple:
 
 def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float = 0.5,
           ready: threading.Event | None = None) -> None:
-    """Poll the sources; after a change settles, rebuild and tell the pages."""
-    seen = sources_stamp(root)
+    """Wait for a change of the sources; once it settles, rebuild and tell the pages. On
+    Linux the kernel says what changed (inotify: nothing is looked at while nothing changes,
+    where polling a 1,000-article archive's 4,000 files twice a second kept ~8 % of a core
+    busy); elsewhere, or if it cannot be set up, the sources are polled."""
+    looker = _looker(root)
     if ready is not None:
         ready.set()
     try:
-        _watch(root, rebuild, state, stop, interval, seen)
+        _watch(looker, rebuild, state, stop, interval)
     except KeyboardInterrupt:  # Ctrl-C: serve stops, and says so itself
         raise
     except BaseException:
         if not stop.is_set():
             print("make-editions: the watcher stopped: pages are no longer rebuilt — restart serve", flush=True)
         raise
+    finally:
+        looker.close()
 
 
-def _watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float, seen: tuple) -> None:
-    while not stop.wait(interval):
-        now = sources_stamp(root)
-        if now != seen:
-            time.sleep(interval)  # let an editor finish saving
-            before = sources_stamp(root)
+NOTIFY = True  # inotify where the system has it (tests turn it off to try the polling)
+
+
+def _looker(root: Path):
+    if NOTIFY:
+        try:
+            return Notified(root)
+        except (OSError, AttributeError):  # not Linux, or no watch left (fs.inotify.max_user_watches)
+            pass
+    return Polling(root)
+
+
+def _watch(looker, rebuild, state: State, stop: threading.Event, interval: float) -> None:
+    while looker.wait(stop, interval):
+        time.sleep(interval)  # let an editor finish saving
+        looker.building()
+        try:
+            rebuild()
+        except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
+            print(f"make-editions: rebuild failed: {exc}", flush=True)
+            continue
+        finally:
+            # The build itself rewrites catalogs and templates: what it wrote is not an
+            # edit. A manuscript or style saved while it ran is: it is built next.
+            looker.built()
+        state.bump()
+
+
+class Polling:
+    """The sources' names, sizes and times compared every `interval` (sources_stamp)."""
+
+    def __init__(self, root: Path):
+        self.root, self.seen, self.before = root, sources_stamp(root), ()
+
+    def wait(self, stop: threading.Event, interval: float) -> bool:
+        """Until the sources change (True) or `stop` is set (False)."""
+        while not stop.wait(interval):
+            if sources_stamp(self.root) != self.seen:
+                return True
+        return False
+
+    def building(self) -> None:
+        self.before = sources_stamp(self.root)
+
+    def built(self) -> None:
+        after = sources_stamp(self.root)
+        self.seen = after if _edited(self.before) == _edited(after) else self.before
+
+    def close(self) -> None:
+        pass
+
+
+class Notified:
+    """Linux's inotify on the source folders (ctypes: no dependency): every folder under
+    manuscripts/, translations/ and styles/ watched, folders made later too; hidden files
+    (an editor's swap files) are not changes. If the kernel's queue overflowed, everything
+    may have changed: it is taken as a change and the folders are watched afresh."""
+
+    MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800  # modify, attrib, close-write, moves, create, delete, self
+    TOP = 0x40 | 0x80 | 0x100 | 0x200  # the project folder: the three folders made, removed or renamed
+    ISDIR, OVERFLOW, IGNORED = 0x40000000, 0x4000, 0x8000
+    FOLDERS = ("manuscripts", "translations", "styles")
+
+    def __init__(self, root: Path):
+        import ctypes
+
+        self.root = os.fspath(root)
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        self.folders: dict[int, str] = {}  # watch → folder (relative to the project: "" for it)
+        self.pending = False  # an edit seen while a build ran: built next
+        try:
+            self._watch_all()
+        except OSError:
+            self.close()
+            raise
+
+    def _add(self, rel: str, mask: int) -> None:
+        import ctypes
+
+        wd = self.libc.inotify_add_watch(self.fd, os.fsencode(os.path.join(self.root, rel)), mask | 0x02000000)
+        if wd < 0:
+            err = ctypes.get_errno()
+            if err in (2, 20):  # gone or not a folder by now: its parent's event tells
+                return
+            raise OSError(err, f"inotify_add_watch {rel}")
+        self.folders[wd] = rel
+
+    def _watch_all(self) -> None:
+        self._add("", self.TOP)
+        for top in self.FOLDERS:
+            self._tree(top)
+
+    def _tree(self, rel: str) -> list[str]:
+        """Watch the folder and every folder in it; the files found there (a folder made
+        with files in it before it was watched: they are changes too)."""
+        stack, files = [rel], []
+        while stack:
+            folder = stack.pop()
+            self._add(folder, self.MASK)
             try:
-                rebuild()
-            except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
-                print(f"make-editions: rebuild failed: {exc}", flush=True)
+                with os.scandir(os.path.join(self.root, folder)) as entries:
+                    for e in entries:
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append(f"{folder}/{e.name}")
+                        elif not e.name.startswith("."):
+                            files.append(f"{folder}/{e.name}")
+            except OSError:
                 continue
-            finally:
-                # The build itself rewrites catalogs and templates: what it wrote is not an
-                # edit. A manuscript or style saved while it ran is: it is built next.
-                after = sources_stamp(root)
-                seen = after if _edited(before) == _edited(after) else before
-            state.bump()
+        return files
+
+    def _changes(self, timeout: float) -> list[str]:
+        """The sources changed (paths relative to the project), waiting up to `timeout`."""
+        import select
+        import struct
+
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        changed: list[str] = []
+        while ready:
+            try:
+                data = os.read(self.fd, 65536)
+            except BlockingIOError:
+                break
+            at = 0
+            while at + 16 <= len(data):
+                wd, mask, _cookie, size = struct.unpack_from("iIII", data, at)
+                name = data[at + 16:at + 16 + size].rstrip(b"\0").decode("utf-8", "surrogateescape")
+                at += 16 + size
+                if mask & self.OVERFLOW:
+                    changed.append("*")
+                    continue
+                if mask & self.IGNORED:
+                    self.folders.pop(wd, None)
+                    continue
+                folder = self.folders.get(wd)
+                if folder is None or (folder == "" and name not in self.FOLDERS) or name.startswith("."):
+                    continue
+                path = f"{folder}/{name}" if folder and name else folder or name
+                changed.append(path)
+                if mask & self.ISDIR and mask & (0x100 | 0x80):  # a folder made or moved in: watched too
+                    changed += self._tree(path)
+        if "*" in changed:  # the queue overflowed: watch everything afresh
+            for wd in list(self.folders):
+                self.libc.inotify_rm_watch(self.fd, wd)
+            self.folders.clear()
+            self._watch_all()
+        return changed
+
+    def wait(self, stop: threading.Event, interval: float) -> bool:
+        while not stop.is_set():
+            if self.pending or self._changes(interval):
+                self.pending = False
+                return True
+        return False
+
+    def building(self) -> None:
+        self._changes(0)  # what was saved until now is being built
+
+    def built(self) -> None:
+        self.pending = any(p == "*" or not p.startswith("translations") for p in self._changes(0))
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _edited(stamp: tuple) -> tuple:
