@@ -226,3 +226,39 @@ def test_a_replaced_house_face_is_used_by_the_same_process(tmp_path, monkeypatch
     shutil.copy(OTHER_SERIF, faces / "NotoSerif-Regular.ttf")  # another face under the same name
     assert render("after") == {"Sangar-Serif": "DejaVu Serif"}
     assert pdf.font_config(str(root), str(root / "dist" / "assets")) is not same
+
+
+def test_a_build_leaves_no_font_copies_in_the_temporary_folder(tiny, tmp_path):
+    """WeasyPrint copies the faces a font configuration loads into a temporary folder it
+    removes only when the configuration is collected; PDF workers keep theirs to the end.
+    A build that made PDFs (in a worker and in the main process) leaves none behind."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    done = subprocess.run([sys.executable, "-m", "editions.cli", "--root", str(tiny), "build", "--format", "pdf"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(temp)})
+    assert done.returncode == 0, done.stderr
+    assert list((tiny / "dist").rglob("*.pdf"))
+    assert [p.name for p in temp.iterdir() if p.name.startswith("weasyprint-")] == []
+
+
+def test_a_forked_worker_leaves_its_parents_font_copies_alone(tmp_path):
+    """The clean-up at exit removes only what this process made: a worker forked from a
+    process that holds a configuration must not empty the parent's folder when it ends."""
+    import multiprocessing
+
+    from editions.render import pdf
+
+    config = pdf._new_config(None)
+    folder = tmp_path / "weasyprint-parent"
+    folder.mkdir()
+    config._folder = folder  # (as WeasyPrint sets it when the configuration loads a face)
+    pdf._CONFIGS["test"] = (None, config)
+    try:
+        child = multiprocessing.get_context("fork").Process(target=pdf._forget_configs)
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0 and folder.is_dir()
+        pdf._forget_configs()
+        assert not folder.exists()
+    finally:
+        pdf._CONFIGS.pop("test", None)

@@ -81,6 +81,7 @@ def _faces(assets: Path | None) -> str:
 
 
 def _new_config(setup: str | None):
+    _clean_at_exit()
     before = os.environ.get("FONTCONFIG_FILE")
     if setup is not None:
         os.environ["FONTCONFIG_FILE"] = setup
@@ -88,13 +89,45 @@ def _new_config(setup: str | None):
         weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
-        return FontConfiguration()
+        config = FontConfiguration()
+        config.made_by = os.getpid()  # (whose temporary folder it is: see _clean_at_exit)
+        return config
     finally:
         if setup is not None:
             if before is None:
                 os.environ.pop("FONTCONFIG_FILE", None)
             else:
                 os.environ["FONTCONFIG_FILE"] = before
+
+
+_CLEANING = [0]  # the process that registered the clean-up at exit (a forked worker registers its own)
+
+
+def _clean_at_exit() -> None:
+    """WeasyPrint copies each face a configuration loads into a temporary folder of its own
+    (/tmp/weasyprint-*, ~4 MB for the house faces) and removes it only when the
+    configuration is collected — which a process that keeps its configurations to its end,
+    as every PDF worker does, never sees: each build left one behind per worker. Removed at
+    the process's exit: the main process's (atexit) and a pool worker's (multiprocessing
+    runs its finalizers at a worker's exit; a forked child starts with none)."""
+    if _CLEANING[0] == os.getpid():
+        return
+    import atexit
+    from multiprocessing import util
+
+    _CLEANING[0] = os.getpid()
+    atexit.register(_forget_configs)
+    util.Finalize(None, _forget_configs, exitpriority=1)
+
+
+def _forget_configs() -> None:
+    import shutil
+
+    with _LOCK:
+        for _, config in _CONFIGS.values():
+            folder = getattr(config, "_folder", None)  # (WeasyPrint's own name for it)
+            if folder and getattr(config, "made_by", None) == os.getpid():  # (not a parent's, inherited)
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def fontconfig_file(root: Path) -> Path | None:
