@@ -373,6 +373,27 @@ def test_an_idle_watcher_looks_at_nothing_and_is_told_of_new_folders_not_of_swap
     assert isinstance(serve._looker(built), serve.Polling)
 
 
+def test_a_linked_manuscripts_folder_is_watched_as_polling_sees_it(built, tmp_path):
+    """manuscripts/ may be a link to the editors' shared folder: its files are watched
+    (polling lists them), as they were; a link to a folder inside it is not followed."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("inotify is Linux's")
+    elsewhere = tmp_path / "shared-manuscripts"
+    shutil.move(built / "manuscripts", elsewhere)
+    (built / "manuscripts").symlink_to(elsewhere)
+    notified = serve.Notified(built)
+    try:
+        ms = built / "manuscripts" / f"{SLUG}.md"
+        ms.write_text(ms.read_text(encoding="utf-8") + "\nA line.\n", encoding="utf-8")
+        changed = set()
+        for _ in range(20):
+            changed |= set(notified._changes(0.1))
+        assert f"manuscripts/{SLUG}.md" in changed, changed
+        assert any(path.endswith(f"/{SLUG}.md") for path, *_ in serve.sources_stamp(built))
+    finally:
+        notified.close()
+
+
 def _stopping_after(stop: threading.Event, seconds: float) -> threading.Event:
     threading.Timer(seconds, stop.set).start()
     return stop

@@ -234,7 +234,9 @@ class Notified:
     def _add(self, rel: str, mask: int) -> None:
         import ctypes
 
-        wd = self.libc.inotify_add_watch(self.fd, os.fsencode(os.path.join(self.root, rel)), mask | 0x02000000)
+        if rel and rel not in self.FOLDERS:  # a link in them is not followed (nor listed by sources_stamp)
+            mask |= 0x02000000  # IN_DONT_FOLLOW
+        wd = self.libc.inotify_add_watch(self.fd, os.fsencode(os.path.join(self.root, rel)), mask)
         if wd < 0:
             err = ctypes.get_errno()
             if err in (2, 20):  # gone or not a folder by now: its parent's event tells
