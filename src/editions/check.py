@@ -331,7 +331,7 @@ def _entry(msgid: str, msgstr: str, lang, add, formatted: bool = False) -> None:
                 break
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)  # (~1.5 KB a text: memory stays flat however large the archive)
 def _emphasis(text: str) -> tuple:
     """How many of each emphasis `text` carries, as sorted (kind, count) pairs (kept for
     the texts checked last: a msgid is checked in each language's catalog)."""

@@ -77,7 +77,7 @@ def _protect(text: str) -> str:
                          SENTINELS.sub("", text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)  # (~1.5 KB a text: memory stays flat however large the archive)
 def _tokens(text: str) -> tuple:
     """The inline tokens of `text` (read, never changed, by their users: kept for the texts
     parsed last — a catalog's check and its edition's translation parse each msgid and
