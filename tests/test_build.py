@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -229,17 +231,29 @@ def test_dist_holds_exactly_what_is_online(tiny, capsys):
     assert not report.errors
 
 
-def test_the_interface_template_is_extracted_only_when_a_template_changes(tiny):
-    """A no-op build does not start Babel's extractor; a changed template does."""
-    code = ("import sys; from pathlib import Path; from editions.build import Project, Report, extract\n"
-            f"extract(Project(Path({str(tiny)!r})), [], Report())\n"
-            "print('babel.messages.extract' in sys.modules)")
-    run = lambda: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
-    assert run().strip().endswith("True")  # the first time: extracted
-    assert run().strip().endswith("False")  # nothing changed: the kept extraction
+def test_the_interface_template_is_extracted_only_when_a_template_changes(tiny, tmp_path):
+    """A no-op build does not start Babel's extractor; a changed template does. A new copy
+    of the project (a fresh clone, a test's project) finds the extraction in the machine's
+    cache, and the same template as the project's own extraction."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "machine")}
+
+    def run(root):
+        code = ("import sys; from pathlib import Path; from editions.build import Project, Report, extract\n"
+                f"extract(Project(Path({str(root)!r})), [], Report())\n"
+                "print('babel.messages.extract' in sys.modules)")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              env=env).stdout
+
+    assert run(tiny).strip().endswith("True")  # the first time: extracted
+    assert run(tiny).strip().endswith("False")  # nothing changed: the kept extraction
+    other = shutil.copytree(tiny, tmp_path / "copy", ignore=shutil.ignore_patterns(".cache"))
+    (other / "translations" / "messages.pot").unlink()
+    assert run(other).strip().endswith("False")  # another copy: the machine's
+    undated = lambda path: re.sub(r'"POT?-(Creation|Revision)-Date: [^"]*"', "", path.read_text(encoding="utf-8"))
+    assert undated(other / "translations" / "messages.pot") == undated(tiny / "translations" / "messages.pot")
     page = tiny / "styles" / "templates" / "edition.html"
     page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert run().strip().endswith("True")
+    assert run(tiny).strip().endswith("True")
 
 
 def test_a_build_of_some_formats_keeps_the_others(tiny):

@@ -19,6 +19,14 @@ def read_toml(path: Path) -> dict:
         raise EditionsError(path, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from None
 
 
+def machine_cache(root: Path) -> Path:
+    """What this machine keeps for every project, like pip's cache: $XDG_CACHE_HOME (or
+    ~/.cache)/sangar-editions, or the project's .cache when there is no usable home.
+    Whatever is kept there is keyed by everything it was made from."""
+    base = os.environ.get("XDG_CACHE_HOME") or (os.path.expanduser("~/.cache") if os.path.expanduser("~") != "~" else "")
+    return Path(base) / "sangar-editions" if base and os.path.isabs(base) else root / ".cache"
+
+
 def write_if_changed(path: Path, data: bytes | str) -> bool:
     """Write `data` atomically unless the file already holds exactly it; True if written."""
     import stat

@@ -15,22 +15,46 @@ TEMPLATES = Path("styles/templates")
 
 def template(root: Path, cache: Path | None = None) -> polib.POFile:
     """messages.pot from every Jinja template under styles/templates. With `cache`, an
-    extraction is kept by the templates' digest: Babel's extractor (a third of a second)
-    runs only when a template changed."""
+    extraction is kept by the templates' digest and the extractor's (this module, Babel's
+    version), there and in the machine's cache (fsutil.machine_cache): Babel's extractor
+    (~0.3 s) runs only when a template changed — not in every new copy of a project (a
+    fresh clone's first build, each test's project)."""
     import hashlib
 
-    digest = hashlib.sha256()
+    from .fsutil import atomic_write, machine_cache
+
+    digest = hashlib.sha256(_extractor())
     for path in sorted((root / TEMPLATES).rglob("*.html")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    kept = cache / f"messages-{digest.hexdigest()[:32]}.pot" if cache is not None else None
-    if kept is not None and kept.is_file():
-        return polib.pofile(kept.read_text(encoding="utf-8"), check_for_duplicates=False)
+    name = f"messages-{digest.hexdigest()[:32]}.pot"
+    places = [cache / name, machine_cache(root) / "templates" / name] if cache is not None else []
+    for kept in places:
+        try:
+            text = kept.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        pot = polib.pofile(text, check_for_duplicates=False)
+        if kept != places[0]:
+            atomic_write(places[0], text.encode("utf-8"), durable=False)
+        return pot
     pot = _extract(root)
-    if kept is not None:
-        from .fsutil import atomic_write
-
-        atomic_write(kept, pot.__unicode__().encode("utf-8"), durable=False)
+    for kept in places:
+        try:
+            atomic_write(kept, pot.__unicode__().encode("utf-8"), durable=False)
+        except OSError:  # a machine cache that cannot be written: the project's still is
+            continue
     return pot
+
+
+def _extractor() -> bytes:
+    """What an extraction depends on besides the templates: this module and Babel's version
+    (its dist-info folder's name, beside the package: no importlib.metadata)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("babel")
+    site = Path(spec.origin).parent.parent if spec and spec.origin else None
+    names = sorted(p.name for p in site.glob("[Bb]abel-*.dist-info")) if site else []
+    return Path(__file__).read_bytes() + repr(names).encode()
 
 
 def _extract(root: Path) -> polib.POFile:

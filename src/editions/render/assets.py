@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import EditionsError
-from ..fsutil import atomic_write, read_toml, write_if_changed
+from ..fsutil import atomic_write, machine_cache, read_toml, write_if_changed
 
 ASSETS = "assets"
 STYLESHEETS = ("sangar.css", "print.css", "favicon.svg")
@@ -198,7 +198,7 @@ def _web_file(root: Path, src: Path, w: WebFile, key: str) -> bytes:
     made and kept there. Compressing is most of a cold build's font work (seconds), so a
     tree or project made anew reuses it. The cache is $XDG_CACHE_HOME/sangar-editions
     (~/.cache/…), like pip's: the faces are the machine's (fonts.toml's source_dir)."""
-    cache = _machine_cache(root) / "webfonts"
+    cache = machine_cache(root) / "webfonts"
     kept = cache / f"{w.name}.{hashlib.sha256(f'{src}|{key}'.encode()).hexdigest()[:16]}"
     try:
         return kept.read_bytes()
@@ -211,10 +211,6 @@ def _web_file(root: Path, src: Path, w: WebFile, key: str) -> bytes:
     return data
 
 
-def _machine_cache(root: Path) -> Path:
-    """$XDG_CACHE_HOME/sangar-editions, or the project's .cache when there is no usable home."""
-    base = os.environ.get("XDG_CACHE_HOME") or (os.path.expanduser("~/.cache") if os.path.expanduser("~") != "~" else "")
-    return Path(base) / "sangar-editions" if base and os.path.isabs(base) else root / ".cache"
 
 
 CMAPS = "font-cmaps.json"
