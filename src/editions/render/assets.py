@@ -211,8 +211,6 @@ def _web_file(root: Path, src: Path, w: WebFile, key: str) -> bytes:
     return data
 
 
-
-
 CMAPS = "font-cmaps.json"
 
 
@@ -246,10 +244,10 @@ def build(root: Path, dist: Path) -> Path:
             atomic_write(dest, _subset(src, f.subset) if f.subset else src.read_bytes(), durable=False)
         cached = cmaps.get(f.file) if isinstance(cmaps, dict) else None
         if isinstance(cached, list) and len(cached) == 2 and cached[0] == keys[f.file]:
-            cmap = set(cached[1])  # (HarfBuzz not even imported: ~30 ms of every rendering run)
+            known[f.file] = cached  # (HarfBuzz not even imported: ~30 ms of every rendering run)
         else:
-            cmap = _cmap(dest)
-        known[f.file] = [keys[f.file], sorted(cmap)]
+            known[f.file] = [keys[f.file], sorted(_cmap(dest))]
+        cmap = set(known[f.file][1])
         for w in web_files(conf, f, cmap):  # the web's cuts of the face as shipped
             web.append(w)
             cut = hashlib.sha256(unicode_range(w.codepoints).encode()).hexdigest()[:12]
