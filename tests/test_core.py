@@ -338,6 +338,33 @@ def test_serve_builds_once_per_edit(built, monkeypatch, notified):
         watcher.join(timeout=30)
 
 
+@pytest.mark.parametrize("notified", [True, False], ids=["inotify", "polling"])
+def test_a_manuscript_saved_while_a_build_runs_is_built_next_wherever_the_project_is(tmp_path, notified):
+    """What the build writes (translations/) is not an edit; a manuscript saved meanwhile
+    is — also in a project kept in a folder that happens to be called translations."""
+    if notified and not sys.platform.startswith("linux"):
+        pytest.skip("inotify is Linux's")
+    root = copy_project(tmp_path / "translations" / "p")
+    looker = serve.Notified(root) if notified else serve.Polling(root)
+    stop = threading.Event()
+    try:
+        ms, po = root / "manuscripts" / f"{SLUG}.md", Project(root).po(SLUG, "fa-AF")
+        looker.building()
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the build's own write
+        time.sleep(0.05)
+        looker.built()
+        assert not looker.wait(_stopping_after(stop, 0.3), 0.05)  # not an edit
+        stop.clear()
+        looker.building()
+        ms.write_text(ms.read_text(encoding="utf-8") + "\nA line saved meanwhile.\n", encoding="utf-8")
+        time.sleep(0.05)
+        looker.built()
+        assert looker.wait(_stopping_after(stop, 5), 0.05)  # built next
+    finally:
+        stop.set()
+        looker.close()
+
+
 def test_an_idle_watcher_looks_at_nothing_and_is_told_of_new_folders_not_of_swap_files(built, monkeypatch):
     """With inotify, a watcher that waits reads no folder and stats no file (a 1,000-article
     archive cost ~8 % of a core polled); a catalog in a language folder made after it

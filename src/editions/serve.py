@@ -198,7 +198,9 @@ class Polling:
 
     def built(self) -> None:
         after = sources_stamp(self.root)
-        self.seen = after if _edited(self.before) == _edited(after) else self.before
+        top = len(os.fspath(self.root)) + 1
+        edited = lambda stamp: tuple(e for e in stamp if _by_people(e[0][top:].replace(os.sep, "/")))
+        self.seen = after if edited(self.before) == edited(after) else self.before
 
     def close(self) -> None:
         pass
@@ -315,7 +317,7 @@ class Notified:
         self._changes(0)  # what was saved until now is being built
 
     def built(self) -> None:
-        self.pending = any(p == "*" or not p.startswith("translations") for p in self._changes(0))
+        self.pending = any(p == "*" or _by_people(p) for p in self._changes(0))
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -323,6 +325,7 @@ class Notified:
             self.fd = -1
 
 
-def _edited(stamp: tuple) -> tuple:
-    """The part of a sources stamp that only people write (the build writes translations/)."""
-    return tuple(entry for entry in stamp if "/translations/" not in entry[0])
+def _by_people(rel: str) -> bool:
+    """Whether a source (its path in the project) is one only people write: the build
+    writes translations/ (the catalogs and templates it keeps in step)."""
+    return rel != "translations" and not rel.startswith("translations/")
