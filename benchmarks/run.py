@@ -522,9 +522,10 @@ def change_catalog(root: Path, slug: str = SLUG, toggle: bool = False) -> None:
 def served_change(root: Path, args: list[str], log: Path, edits: int = 3) -> dict:
     """One Dari catalog changed while `make-editions serve ARGS` runs (the preview an editor
     keeps open): the CPU (user + sys) the server and its workers spend from the edit to the
-    end of the rebuild it makes — their polls of the sources in that time included —, and
-    the wall time from the edit to the rebuild's summary (the watcher's poll and settle, 1 s,
-    included). Medians of `edits` edits (the word changed, back, and again)."""
+    end of the rebuild it makes — everything the server does in that time, its watcher's
+    polls too where it polls (no inotify) —, and the wall time from the edit to the
+    rebuild's summary (the watcher's settle, 0.5 s, included). Medians of `edits` edits
+    (the word changed, back, and again). psutil comes with Dask's distributed."""
     import queue
     import statistics
     import threading
