@@ -146,7 +146,7 @@ def test_serve_rebuilds_when_a_source_changes(tmp_path):
     state = serve.State()
     stop = threading.Event()
     rebuilt, ready = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=serve.watch, args=(root, rebuilt.set, state, stop, 0.05, ready), daemon=True)
+    watcher = threading.Thread(target=serve.watch, args=(root, lambda _changed: rebuilt.set(), state, stop, 0.05, ready), daemon=True)
     watcher.start()
     assert ready.wait(timeout=30)
     try:
@@ -187,7 +187,7 @@ def test_the_watcher_survives_a_failing_rebuild(tmp_path):
     root = copy_project(tmp_path / "w2")
     calls = []
 
-    def rebuild():
+    def rebuild(_changed):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("bad edit")

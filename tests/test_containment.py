@@ -345,7 +345,7 @@ def test_serve_builds_once_per_edit(tiny):
     build(Project(tiny), formats=["html"], runner=Local(1))
     builds = []
 
-    def rebuild():
+    def rebuild(_changed):
         builds.append(time.monotonic())
         build(Project(tiny), formats=["html"], runner=Local(1))
 
@@ -434,7 +434,7 @@ def test_a_watcher_that_fails_says_so_and_one_stopped_by_ctrl_c_does_not(tiny, m
         else:
             monkeypatch.setattr(serve, "sources_stamp", failing)
         with pytest.raises(type(fault)):
-            serve.watch(tiny, lambda: None, serve.State(), threading.Event(), interval=0.01)
+            serve.watch(tiny, lambda _changed: None, serve.State(), threading.Event(), interval=0.01)
         said = capsys.readouterr().out
         assert ("no longer rebuilt" in said) == isinstance(fault, RuntimeError), said
 

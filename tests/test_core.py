@@ -14,9 +14,10 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import SLUG, Recorder, copy_project, write_manuscript
+from conftest import ALL, SLUG, Recorder, copy_project, write_manuscript
 from editions import executor, inputs, serve, unchanged
 from editions.build import Options, Project, Report, build
+from editions.state import Files
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "editions"
 
@@ -315,7 +316,7 @@ def test_serve_builds_once_per_edit(built, monkeypatch, notified):
     monkeypatch.setattr(serve, "NOTIFY", notified)
     builds: list[int] = []
 
-    def rebuild():
+    def rebuild(_changed):
         builds.append(1)
         build(Project(built), runner=Recorder())
 
@@ -341,7 +342,8 @@ def test_serve_builds_once_per_edit(built, monkeypatch, notified):
 @pytest.mark.parametrize("notified", [True, False], ids=["inotify", "polling"])
 def test_a_manuscript_saved_while_a_build_runs_is_built_next_wherever_the_project_is(tmp_path, notified):
     """What the build writes (translations/) is not an edit; a manuscript saved meanwhile
-    is — also in a project kept in a folder that happens to be called translations."""
+    is, and so is a catalog saved after the build wrote it — also in a project kept in a
+    folder that happens to be called translations."""
     if notified and not sys.platform.startswith("linux"):
         pytest.skip("inotify is Linux's")
     root = copy_project(tmp_path / "translations" / "p")
@@ -349,11 +351,23 @@ def test_a_manuscript_saved_while_a_build_runs_is_built_next_wherever_the_projec
     stop = threading.Event()
     try:
         ms, po = root / "manuscripts" / f"{SLUG}.md", Project(root).po(SLUG, "fa-AF")
+        rel = po.relative_to(root).as_posix()
         looker.building()
-        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the build's own write
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the build's own write,
+        files = Files(root, {})
+        files.digest(rel)  # as its record of the file says
         time.sleep(0.05)
-        looker.built()
+        looker.built(files)
         assert not looker.wait(_stopping_after(stop, 0.3), 0.05)  # not an edit
+        stop.clear()
+        looker.building()
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        files = Files(root, {})
+        files.digest(rel)
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a translator's save after it
+        time.sleep(0.05)
+        looker.built(files)
+        assert looker.wait(_stopping_after(stop, 5), 0.05)  # built next
         stop.clear()
         looker.building()
         ms.write_text(ms.read_text(encoding="utf-8") + "\nA line saved meanwhile.\n", encoding="utf-8")
@@ -419,6 +433,76 @@ def test_a_linked_manuscripts_folder_is_watched_as_polling_sees_it(built, tmp_pa
         assert any(path.endswith(f"/{SLUG}.md") for path, *_ in serve.sources_stamp(built))
     finally:
         notified.close()
+
+
+def test_an_edit_of_one_articles_own_files_names_it_and_anything_else_names_none(built):
+    """serve rebuilds only the articles whose own files changed (their manuscript, template,
+    catalogs); a style, an image, the interface's words, a manuscript gone, a language the
+    project does not have, a folder, or changes not known (None): the whole project."""
+    project = Project(built)
+    po = f"translations/fa_AF/LC_MESSAGES/{SLUG}.po"
+    assert serve.articles(project, {po}) == [SLUG]
+    assert serve.articles(project, {f"manuscripts/{SLUG}.md", f"translations/{SLUG}.pot", po,
+                                    f"translations/ps_AF/LC_MESSAGES/{SLUG}.po",
+                                    f"translations/fa_AF/LC_MESSAGES/{SLUG}.po~"}) == [SLUG]  # (a backup: none of the build's)
+    for other in ("styles/sangar.css", "styles/templates/edition.html", "translations/fa_AF/LC_MESSAGES/messages.po",
+                  "translations/messages.pot", "manuscripts/images/photo.jpg", "manuscripts/gone.md",
+                  f"translations/de_DE/LC_MESSAGES/{SLUG}.po", "translations/fa_AF/LC_MESSAGES", "translations",
+                  "manuscripts", f"manuscripts/{SLUG}.txt", f"translations/fa_AF/{SLUG}.po"):
+        assert serve.articles(project, {po, other}) is None, other
+    assert serve.articles(project, None) is None and serve.articles(project, set()) is None
+    assert serve.articles(project, {f"translations/fa_AF/LC_MESSAGES/{SLUG}.po~"}) is None  # nothing of the build's
+
+
+def test_the_kernel_names_what_changed_and_an_edit_saved_during_a_build_is_named_next(built):
+    """With inotify, `building()` gives the paths saved since the last build began; an edit
+    saved while a build runs is given to the next one; an overflowed queue gives None."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("inotify is Linux's")
+    looker, stop = serve.Notified(built), threading.Event()
+    project = Project(built)
+    try:
+        po, ms = project.po(SLUG, "fa-AF"), built / "manuscripts" / f"{SLUG}.md"
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert looker.wait(_stopping_after(stop, 5), 0.05)
+        stop.clear()
+        assert looker.building() == {f"translations/fa_AF/LC_MESSAGES/{SLUG}.po"}
+        ms.write_text(ms.read_text(encoding="utf-8") + "\nA line saved meanwhile.\n", encoding="utf-8")
+        po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # (as the build writes it)
+        looker.built()
+        assert looker.wait(_stopping_after(stop, 5), 0.05)
+        assert looker.building() == {f"manuscripts/{SLUG}.md"}
+        looker._note(["*"])
+        assert looker.building() is None and looker.building() == set()
+    finally:
+        stop.set()
+        looker.close()
+
+
+def test_a_build_of_the_edited_articles_alone_leaves_what_a_whole_build_would(tmp_path):
+    """What serve builds after an edit of some articles' own files: those articles, and
+    the site's pages and index from every edition. A whole build after it finds nothing
+    to do and changes no byte of dist/, the catalogs or the state."""
+    root = copy_project(tmp_path / "p", slugs=ALL)
+    assert len(ALL) == 2 and not recorded(root)[1].errors
+    other = next(s for s in ALL if s != SLUG)
+    po = polib.pofile(str(Project(root).po(SLUG, "fa-AF")))
+    entry = next(e for e in po if e.msgstr and not e.obsolete and e.msgid.startswith("**Targeting"))
+    entry.msgstr += " (ویرایش)"
+    po.save()
+    ms = root / "manuscripts" / f"{other}.md"
+    ms.write_text(ms.read_text(encoding="utf-8") + "\nA paragraph added by the editor.\n", encoding="utf-8")
+    slugs = serve.articles(Project(root), {f"translations/fa_AF/LC_MESSAGES/{SLUG}.po", f"manuscripts/{other}.md"})
+    assert slugs == sorted(ALL)
+    jobs, report = recorded(root, slugs=slugs)
+    assert (SLUG, "fa-AF") in jobs and (SLUG, "en") not in jobs and (other, "en") in jobs and not report.errors
+    watched = [p for p in sorted(root.rglob("*")) if p.is_file() and ".cache/search" not in p.as_posix()
+               and p.name != unchanged.NAME]
+    before = {p: p.read_bytes() for p in watched}
+    jobs, report = recorded(root)
+    assert jobs == [] and report.built == 0 and not report.errors, report.lines
+    after = {p: p.read_bytes() for p in watched}
+    assert [p.relative_to(root).as_posix() for p in watched if before[p] != after[p]] == []
 
 
 def _stopping_after(stop: threading.Event, seconds: float) -> threading.Event:

@@ -144,3 +144,46 @@ def test_serve_format_html_previews_the_web_pages_alone(tmp_path):
         assert 'lang="fa-AF"' in page.decode("utf-8")
         made = {p.suffix for p in (root / "dist" / SLUG).iterdir()}
         assert made == {".html"}, made
+
+
+def test_serve_rebuilds_an_edited_article_alone_after_a_clean_build_and_everything_after_an_error(tmp_path):
+    """After a build without error, a translator's save rebuilds that article alone (and
+    the site's pages); after a build with an error, or a style edit, the whole project."""
+    import queue
+
+    from conftest import SLUG
+
+    root = copy_project(tmp_path / "p")
+    po = root / "translations" / "fa_AF" / "LC_MESSAGES" / f"{SLUG}.po"
+    good = po.read_text(encoding="utf-8")
+    proc = start(root, "serve", "--format", "html", "--port", "0")
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+
+    def next_build() -> list[str]:  # what serve says up to the end of its next build
+        said = []
+        while not (said and said[-1].startswith("editions:")):
+            said.append(lines.get(timeout=60))
+        return said
+
+    try:
+        assert not any(ln.startswith("changed:") for ln in next_build())  # the first build: everything
+        assert lines.get(timeout=60).startswith("serving ")
+        po.write_text(good.replace("واقعیت‌های موجود", "واقعیت‌های کنونی", 1), encoding="utf-8")
+        said = next_build()
+        assert said[0] == f"changed: {SLUG} (the other articles are as the last build left them)\n", said
+        assert "1 built" in said[-1], said
+        po.write_text(good + '\nmsgid "broken\n', encoding="utf-8")
+        said = next_build()
+        assert said[0].startswith(f"changed: {SLUG} ") and "error" in said[-1], said
+        po.write_text(good, encoding="utf-8")
+        said = next_build()  # after an error: everything
+        assert not any(ln.startswith("changed:") for ln in said) and "error" not in said[-1], said
+        po.write_text(good.replace("واقعیت‌های موجود", "واقعیت‌های کنونی", 1), encoding="utf-8")
+        assert next_build()[0].startswith("changed: ")
+        css = root / "styles" / "sangar.css"
+        css.write_text(css.read_text(encoding="utf-8") + "\n/* a style edit */\n", encoding="utf-8")
+        assert not any(ln.startswith("changed:") for ln in next_build())
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=TIMEOUT)

@@ -2,7 +2,9 @@ import datetime as dt
 
 import pytest
 
-from editions.locale import LANGUAGES, digits, format_date
+from hypothesis import given, strategies as st
+
+from editions.locale import LANGUAGES, digits, format_date, solar_date
 
 
 @pytest.mark.parametrize("day, tag, expected", [
@@ -16,6 +18,15 @@ from editions.locale import LANGUAGES, digits, format_date
 ])
 def test_dates_use_the_afghan_solar_calendar_and_persian_digits(day, tag, expected):
     assert format_date(day, tag) == expected
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)))
+def test_the_solar_date_is_jdatetimes(day):
+    """solar_date calls jdatetime's converter without jdatetime's locale lookup: the same dates."""
+    import jdatetime
+
+    solar = jdatetime.date.fromgregorian(date=day)
+    assert solar_date(day) == (solar.year, solar.month, solar.day)
 
 
 def test_digits_become_persian_only_in_right_to_left_languages():

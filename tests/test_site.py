@@ -587,6 +587,26 @@ def test_stamped_entries_key_the_pages_alike_and_are_not_hashed_again(dist, envs
     assert len(hashed) == len(old)
 
 
+def test_a_process_that_writes_the_pages_again_makes_each_stamped_edition_once(dist, envs, monkeypatch):
+    """serve writes the pages after every edit: the editions of stamped entries it made
+    before are not made again, an edited one is, and the pages are those a fresh process
+    writes."""
+    stamped = json.loads(json.dumps([site.stamped(e) for e in entries(40)]))
+    keyed(dist, stamped, envs)
+    made = []
+    real = site._edition
+    monkeypatch.setattr(site, "_edition", lambda e: made.append(e["slug"]) or real(e))
+    edited = next(e for e in stamped if e["slug"] == "piece-003" and e["tag"] == "ps-AF")
+    edited.update(site.stamped({**edited, "title": "نوی سرلیک"}))
+    keyed(dist, stamped, envs)
+    assert made == ["piece-003"]
+    monkeypatch.setattr(site, "_MADE", {})
+    fresh = dist.parent / "fresh"
+    keyed(fresh, stamped, envs)
+    assert len(made) == len(stamped) + 1
+    assert {u: data for u, (data, _) in snapshot(fresh).items()} == {u: data for u, (data, _) in snapshot(dist).items()}
+
+
 def test_a_new_updated_time_alone_renders_only_the_feed_and_the_sitemap(dist, envs, rendered):
     """A word fixed in an edition's text changes its `updated` time and its page's size,
     which no list of editions shows: no environment is made, no template rendered."""

@@ -66,6 +66,8 @@ class Report:
     unchanged: int = 0
     skipped: int = 0
     planned: int | None = None  # editions this build set out to write (None: not planned yet)
+    files: object = None  # the run's state.Files: what it read and wrote, with their stamps
+    # (serve tells the build's own writes from a translator's save by them)
 
     def say(self, line: str) -> None:
         self.lines.append(line)
@@ -91,6 +93,7 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
     inputs = None
     try:
         inputs = read(project, opts.slugs, state, report, changed=runners.start)
+        report.files = inputs.files
         work = plan(inputs, opts.langs, opts.formats, opts.draft)
         run(inputs, work, runners, report)
         publish(inputs, work, opts, report)

@@ -277,13 +277,22 @@ def _serve(b, project, port: int, reports: list, draft: bool = False, formats: l
     from .executor import Local
 
     runner = None  # one for the server's lifetime, its workers forked before any thread starts
+    clean = [False]  # the last build ended without an error
 
-    def rebuild() -> None:  # in this (the main) thread, so that Ctrl-C stops a build as it stops `build`
+    def rebuild(changed=None):  # in this (the main) thread, so that Ctrl-C stops a build as it stops `build`
         report = b.Report()
         reports[:] = [report]
+        # After a clean build, an edit of one article's own files (serve.articles) rebuilds
+        # that article and the site's pages: every other article is as that build left it.
+        slugs = serve.articles(project, changed) if clean[0] else None
+        clean[0] = False
+        if slugs:
+            report.say(f"changed: {', '.join(slugs)} (the other articles are as the last build left them)")
         with project_lock(project.root, lambda m: print(m, file=sys.stderr, flush=True)):
-            b.build(project, draft=draft, formats=formats, report=report, runner=runner)
+            b.build(project, draft=draft, formats=formats, report=report, runner=runner, slugs=slugs)
         reports.clear()  # done: Ctrl-C from now on interrupts no build
+        clean[0] = not report.errors
+        return report
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
 
@@ -298,16 +307,26 @@ def _serve(b, project, port: int, reports: list, draft: bool = False, formats: l
     try:
         rebuild()
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        try:
-            print(f"serving {project.rel(tree)}/ at http://127.0.0.1:{httpd.server_port}/ "
-                  "(rebuilds on changes; Ctrl-C stops)", flush=True)
-            serve.watch(project.root, rebuild, state, threading.Event())  # until Ctrl-C
+        try:  # (said once the sources are watched: an edit saved from then on is built)
+            serving = _Say(f"serving {project.rel(tree)}/ at http://127.0.0.1:{httpd.server_port}/ "
+                           "(rebuilds on changes; Ctrl-C stops)")
+            serve.watch(project.root, rebuild, state, threading.Event(), ready=serving)  # until Ctrl-C
         finally:
             httpd.shutdown()
     finally:
         httpd.server_close()
         runner.close()
     return 0
+
+
+class _Say:
+    """A line printed when `set` (serve.watch's `ready`)."""
+
+    def __init__(self, line: str):
+        self.line = line
+
+    def set(self) -> None:
+        print(self.line, flush=True)
 
 
 def _run(b, project, command: str, args, reports: list | None = None):

@@ -53,13 +53,20 @@ AFGHAN_MONTHS = {
 }
 
 
+def solar_date(day: dt.date) -> tuple[int, int, int]:
+    """The Solar Hijri (year, month, day) of `day`. (jdatetime's own `fromgregorian` asks
+    the process's locale on every call, a third of its time: the converter alone does not.)"""
+    from jalali_core import GregorianToJalali
+
+    year, month, mday = GregorianToJalali(day.year, day.month, day.day).getJalaliList()
+    return year, month, mday
+
+
 def format_date(day: dt.date, tag: str) -> str:
     """The edition's date line: Gregorian for English, Afghan Solar Hijri with Persian digits otherwise."""
     if tag in AFGHAN_MONTHS:
-        import jdatetime
-
-        solar = jdatetime.date.fromgregorian(date=day)
-        return digits(f"{solar.day} {AFGHAN_MONTHS[tag][solar.month - 1]} {solar.year}", tag)
+        year, month, mday = solar_date(day)
+        return digits(f"{mday} {AFGHAN_MONTHS[tag][month - 1]} {year}", tag)
     from babel.dates import format_date as babel_format_date
 
     return babel_format_date(day, "d MMMM y", locale=LANGUAGES[tag].gettext)

@@ -167,16 +167,18 @@ def _looker(root: Path):
 def _watch(looker, rebuild, state: State, stop: threading.Event, interval: float) -> None:
     while looker.wait(stop, interval):
         time.sleep(interval)  # let an editor finish saving
-        looker.building()
+        changed = looker.building()
+        files = None
         try:
-            rebuild()
+            files = getattr(rebuild(changed), "files", None)
         except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
             print(f"make-editions: rebuild failed: {exc}", flush=True)
             continue
         finally:
             # The build itself rewrites catalogs and templates: what it wrote is not an
-            # edit. A manuscript or style saved while it ran is: it is built next.
-            looker.built()
+            # edit. A manuscript or style saved while it ran is, and so is a catalog that
+            # is not as the build left it: it is built next.
+            looker.built(files)
         state.bump()
 
 
@@ -194,13 +196,16 @@ class Polling:
         return False
 
     def building(self) -> None:
+        """(What changed is not known: None.)"""
         self.before = sources_stamp(self.root)
 
-    def built(self) -> None:
+    def built(self, files=None) -> None:
         after = sources_stamp(self.root)
         top = len(os.fspath(self.root)) + 1
-        edited = lambda stamp: tuple(e for e in stamp if _by_people(e[0][top:].replace(os.sep, "/")))
-        self.seen = after if edited(self.before) == edited(after) else self.before
+        rel = lambda path: path[top:].replace(os.sep, "/")
+        edited = lambda stamp: tuple(e for e in stamp if _by_people(rel(e[0])))
+        meanwhile = any(_saved_meanwhile(self.root, rel(e[0]), files) for e in set(after) ^ set(self.before))
+        self.seen = after if edited(self.before) == edited(after) and not meanwhile else self.before
 
     def close(self) -> None:
         pass
@@ -227,6 +232,7 @@ class Notified:
             raise OSError(ctypes.get_errno(), "inotify_init1")
         self.folders: dict[int, str] = {}  # watch → folder (relative to the project: "" for it)
         self.pending = False  # an edit seen while a build ran: built next
+        self.changed: set[str] | None = set()  # what changed since the last build began (None: anything may have)
         try:
             self._watch_all()
         except OSError:
@@ -308,21 +314,81 @@ class Notified:
 
     def wait(self, stop: threading.Event, interval: float) -> bool:
         while not stop.is_set():
-            if self.pending or self._changes(interval):
+            if self.pending or self._note(self._changes(interval)):
                 self.pending = False
                 return True
         return False
 
-    def building(self) -> None:
-        self._changes(0)  # what was saved until now is being built
+    def building(self) -> set[str] | None:
+        """What was saved until now, which is being built: the paths (relative to the
+        project), or None if anything may have changed (the kernel's queue overflowed)."""
+        self._note(self._changes(0))
+        changed, self.changed = self.changed, set()
+        return changed
 
-    def built(self) -> None:
-        self.pending = any(p == "*" or _by_people(p) for p in self._changes(0))
+    def built(self, files=None) -> None:
+        self.pending = self._note([p for p in self._changes(0) if p == "*" or _by_people(p)
+                                   or _saved_meanwhile(self.root, p, files)])
+
+    def _note(self, paths: list[str]) -> bool:
+        if paths and self.changed is not None:
+            self.changed = None if "*" in paths else self.changed | set(paths)
+        return bool(paths)
 
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def articles(project, changed: set[str] | None) -> list[str] | None:
+    """The articles whose own files — manuscript, template, catalogs — are all that changed
+    (`changed`: paths relative to the project, as the watcher saw them), or None when
+    anything else may have: a style, an image, the interface's words, a manuscript removed
+    or renamed, or nothing known (polling, an overflow). An editor's temporary file beside
+    the catalogs (`x.po~`) is none of the build's. None: the whole project is built."""
+    if not changed:
+        return None
+    from .inputs import UI
+    from .locale import LANGUAGES
+    from .manuscript import SLUG
+
+    locales = {LANGUAGES[tag].gettext for tag in LANGUAGES}
+    found = set()
+    for rel in changed:
+        parts = rel.split("/")
+        name = parts[-1]
+        if parts[0] == "translations" and "." in name and not name.endswith((".po", ".pot")):
+            continue
+        if len(parts) == 2 and parts[0] == "manuscripts" and name.endswith(".md"):
+            slug = name[:-3]
+        elif len(parts) == 2 and parts[0] == "translations" and name.endswith(".pot"):
+            slug = name[:-4]
+        elif (len(parts) == 4 and parts[0] == "translations" and parts[1] in locales and parts[2] == "LC_MESSAGES"
+              and name.endswith(".po")):
+            slug = name[:-3]
+        else:
+            return None
+        if slug == UI or not SLUG.fullmatch(slug) or not os.path.isfile(project.root / project.manuscript_rel(slug)):
+            return None
+        found.add(slug)
+    return sorted(found) or None
+
+
+def _saved_meanwhile(root, rel: str, files) -> bool:
+    """Whether a catalog or template that the build keeps in step (under translations/) is
+    not as the build last read or wrote it: a translator saved it while the build ran.
+    (`files`: the build's state.Files; None, a build that ended early: taken as its own.)"""
+    if files is None or not rel.startswith("translations/") or not rel.endswith((".po", ".pot")):
+        return False
+    from .state import stamp
+
+    try:
+        now = stamp(os.lstat(os.path.join(root, rel)))
+    except OSError:
+        return files.seen.get(rel) is not None  # removed since the build read it
+    old = files.known.get(rel)
+    return old is None or old[:4] != now
 
 
 def _by_people(rel: str) -> bool:

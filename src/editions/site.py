@@ -67,7 +67,7 @@ Decisions:
   is the article's date at midnight in Kabul (+04:30: the date is Afghan), `updated` the
   edition's last change. Feeds carry the latest 50 editions.
 - **Archive months** are in the language's calendar: Solar Hijri with Afghan month names
-  and Persian digits for Dari and Pashto (jdatetime), Gregorian with English names for
+  and Persian digits for Dari and Pashto (jalali-core, jdatetime's converter), Gregorian with English names for
   English; a month's page lists 30 editions (`layout.PER_PAGE`), newest first.
 - XML (feeds, sitemap) is built with xml.etree, which escapes text and attributes;
   characters XML 1.0 cannot carry (C0 controls, U+FFFE/FFFF, lone surrogates) are dropped
@@ -93,7 +93,7 @@ from markupsafe import Markup
 
 from .fsutil import write_if_changed
 from .layout import LATEST, PER_PAGE, SECTIONS, Layout
-from .locale import AFGHAN_MONTHS, AUTONYMS, LANGUAGES, OUTLET, digits
+from .locale import AFGHAN_MONTHS, AUTONYMS, LANGUAGES, OUTLET, digits, solar_date
 from .manuscript import SLUG
 from .state import key
 
@@ -126,8 +126,7 @@ def write(layout: Layout, entries: list[dict], envs: Mapping, base_url: str,
     depend on (templates, the interface's words, the code): whoever passes `previous` must
     pass it. Each entry is hashed once, when it is recorded (`stamped`; one without a stamp
     here and now): every page's key is made from these digests, not from the entries again."""
-    eds = sorted((_edition(e) for e in entries),
-                 key=lambda e: (e["date_iso"], e["updated"], e["slug"]), reverse=True)
+    eds = sorted(_editions(entries), key=lambda e: (e["date_iso"], e["updated"], e["slug"]), reverse=True)
     by_tag = {tag: [e for e in eds if e["tag"] == tag] for tag in ORDER}
     present = [tag for tag in ORDER if by_tag[tag]]
     common = hashlib.blake2b(repr((context, base_url, present)).encode("utf-8"), digest_size=16).digest()
@@ -251,6 +250,27 @@ def _edition(entry: dict) -> dict:
             "listed": listed, "entry": entry}
 
 
+_MADE: dict = {}  # (stamp's digest, languages) → `_edition` of a stamped entry, as the last `write` made it
+
+
+def _editions(entries: list[dict]) -> list[dict]:
+    """`_edition` of each entry. A stamped entry's is made once in a process that writes
+    the pages again and again (serve): its stamp and languages are all it is made from,
+    and it is kept until a `write` no longer has that entry."""
+    global _MADE
+    made, out = {}, []
+    for entry in entries:
+        if not is_stamped(entry):
+            out.append(_edition(entry))
+            continue
+        k = (entry[STAMP][1], repr(entry.get("languages")))
+        ed = made[k] = _MADE.get(k) or _edition(entry)
+        ed["entry"] = entry  # (the same fields; what `_shown` adds to it is made from them)
+        out.append(ed)
+    _MADE = made
+    return out
+
+
 def _shown(eds: list[dict]) -> list[dict]:
     """`eds` with what the pages show of each (worked out once per edition and run)."""
     for e in eds:
@@ -316,10 +336,7 @@ def _month(day: dt.date, tag: str) -> tuple[int, int]:
 @lru_cache(maxsize=8192)
 def _solar_month(day: dt.date) -> tuple[int, int]:
     """The Solar Hijri (year, month) of `day` (once per day: Dari and Pashto share it)."""
-    import jdatetime
-
-    solar = jdatetime.date.fromgregorian(date=day)
-    return solar.year, solar.month
+    return solar_date(day)[:2]
 
 
 @lru_cache(maxsize=None)
