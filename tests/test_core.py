@@ -505,6 +505,53 @@ def test_a_build_of_the_edited_articles_alone_leaves_what_a_whole_build_would(tm
     assert [p.relative_to(root).as_posix() for p in watched if before[p] != after[p]] == []
 
 
+def test_a_catalog_saved_again_just_after_its_merge_read_it_is_built_by_the_next_run(built, monkeypatch):
+    """A catalog is recorded by the digest it was found changed by, unless the merge wrote
+    it: a translator's next save, made just after the merge read the file, is not taken as
+    built (it was not): the next run merges and builds it."""
+    from editions import update
+
+    po = Project(built).po(SLUG, "fa-AF")
+    text = po.read_text(encoding="utf-8")
+    first, second = (text.replace("واقعیت‌های موجود", f"واقعیت‌های {word}", 1) for word in ("کنونی", "تازه"))
+    assert text != first != second != text
+    po.write_text(first, encoding="utf-8")
+    real, saved = update.catalog.load, []
+
+    def load(path, *args, **kw):
+        got = real(path, *args, **kw)
+        if Path(path) == po and not saved:  # the translator saves again, just after the merge read the file
+            saved.append(po.write_text(second, encoding="utf-8"))
+        return got
+
+    monkeypatch.setattr(update.catalog, "load", load)
+    jobs, report = recorded(built)
+    assert saved and jobs == [(SLUG, "fa-AF")] and not report.errors
+    monkeypatch.undo()
+    assert po.read_text(encoding="utf-8") == second  # (not written over by the merge)
+    jobs, report = recorded(built)
+    assert jobs == [(SLUG, "fa-AF")] and not report.errors
+
+
+def test_the_interface_template_a_build_wrote_is_taken_for_its_own_write(built):
+    """A build that writes translations/messages.pot (a template gained a word) records it
+    as written: serve does not take it for a translator's save; a catalog saved after the
+    build it does."""
+    parts = built / "styles" / "templates" / "_parts.html"
+    parts.write_text(parts.read_text(encoding="utf-8") + '\n{{ _("A new word of the interface") }}\n', encoding="utf-8")
+    report = build(Project(built), runner=Recorder())
+    assert "wrote translations/messages.pot" in report.lines, report.lines
+    assert not serve._saved_meanwhile(built, "translations/messages.pot", report.files)
+    po = Project(built).po(SLUG, "fa-AF")
+    po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert serve._saved_meanwhile(built, Project.po_rel(SLUG, "fa-AF"), report.files)
+    gone = Project.po_rel(SLUG, "ps-AF")
+    (built / gone).unlink()  # removed after the build read it, or (a build of another article) after the last knew it
+    assert serve._saved_meanwhile(built, gone, report.files)
+    assert serve._saved_meanwhile(built, gone, Files(built, {gone: report.files.known[gone]}))
+    assert not serve._saved_meanwhile(built, gone, Files(built, {}))  # (never there for any build)
+
+
 def _stopping_after(stop: threading.Event, seconds: float) -> threading.Event:
     threading.Timer(seconds, stop.set).start()
     return stop

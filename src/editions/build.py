@@ -25,7 +25,7 @@ from .layout import FORMATS, Layout
 from .locale import LANGUAGES, OUTLET
 from .plan import Plan, plan
 from .project import Project, slugs_of  # noqa: F401 - the project's paths, for callers
-from .state import State, edition_id, key
+from .state import Files, State, edition_id, key
 
 
 def __getattr__(name: str):
@@ -86,6 +86,7 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
     opts = options or Options.of(**kw)
     report = Report() if report is None else report
     if unchanged.replay(project, opts, report):  # as the last run that changed nothing saw it
+        report.files = Files(project.root, {})  # (it read and wrote nothing)
         return report
     watch = unchanged.Watch(project, opts)
     state = State.read(project.state)

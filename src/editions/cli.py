@@ -292,9 +292,9 @@ def _serve(b, project, port: int, reports: list, draft: bool = False, formats: l
             b.build(project, draft=draft, formats=formats, report=report, runner=runner, slugs=slugs)
         reports.clear()  # done: Ctrl-C from now on interrupts no build
         clean[0] = not report.errors
-        return report
         if report.errors:
             print(f"make-editions: {len(report.errors)} error(s) in this build", file=sys.stderr)
+        return report
 
     state = serve.State()
     try:  # listen first: a taken port is a usage error before any work
@@ -306,6 +306,7 @@ def _serve(b, project, port: int, reports: list, draft: bool = False, formats: l
     runner = Local(None, str(project.root))
     try:
         rebuild()
+        clean[0] = False  # (what was saved while it ran, before the sources were watched: seen by a whole build)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         try:  # (said once the sources are watched: an edit saved from then on is built)
             serving = _Say(f"serving {project.rel(tree)}/ at http://127.0.0.1:{httpd.server_port}/ "

@@ -228,12 +228,21 @@ def _catalogs(inputs: Inputs, report, tell, memories: dict | None = None, only: 
         part = stale[start:start + size]
         for name, _, _ in part:
             if name not in pots:
-                pots[name] = (update.ui_template(project, report) if name == UI
-                              else update.template(project, inputs.manuscript(name), report))
+                if name == UI:
+                    pots[name] = update.ui_template(project, report)
+                    inputs.files.forget(project.pot_rel(UI))  # (its stamp as written: serve tells its own writes so)
+                    inputs.files.digest(project.pot_rel(UI))
+                else:
+                    pots[name] = update.template(project, inputs.manuscript(name), report)
+        written: set = set()
         merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in part], report, every,
-                              memories)
+                              memories, written)
         for name, tag, source in part:
-            inputs.forget_po(name, tag)
+            # A catalog written is digested again; one that was not keeps the digest it was
+            # found stale by: a translator's save after that is seen by the next run, even if
+            # the merge read it (published then, and merged again next time).
+            if (name, tag) in written:
+                inputs.forget_po(name, tag)
             if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
                 state.catalogs.pop(f"{name}|{tag}", None)
                 state.dirty = True

@@ -385,8 +385,8 @@ def _saved_meanwhile(root, rel: str, files) -> bool:
 
     try:
         now = stamp(os.lstat(os.path.join(root, rel)))
-    except OSError:
-        return files.seen.get(rel) is not None  # removed since the build read it
+    except OSError:  # removed since the build saw it, or, if it did not look, since the last build knew it
+        return files.seen[rel] is not None if rel in files.seen else rel in files.known
     old = files.known.get(rel)
     return old is None or old[:4] != now
 

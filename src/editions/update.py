@@ -59,12 +59,14 @@ def update(project, mss, report) -> tuple[dict, dict]:
     return pots, merge(project, wanted, report)
 
 
-def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, memories: dict | None = None) -> dict:
+def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, memories: dict | None = None,
+          written: set | None = None) -> dict:
     """Merge each (name, tag, pot) into its catalog and write it if it changed. Returns
     (name, tag) → Published for every catalog that could be read and written; a broken
     catalog is reported and left exactly as it is. `slugs`: every manuscript of the
     project (for the orphans the memory draws on). `memories`: the translation memory
-    by language, loaded when first needed, kept there for the caller's next merge."""
+    by language, loaded when first needed, kept there for the caller's next merge.
+    `written`: filled with the (name, tag) of the catalogs written."""
     from concurrent.futures import ThreadPoolExecutor
 
     valid = project.cache / "valid"
@@ -102,13 +104,15 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
     # GNU layout comes from msgcat, a process per catalog: threads run several at once
     # (no process pool: nothing forks beside the threads a preview server or a pool runs).
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
-        written = list(pool.map(save, writes))
-    for (_, path, created, which), wrote in zip(writes, written):
+        saved = list(pool.map(save, writes))
+    for (_, path, created, which), wrote in zip(writes, saved):
         if isinstance(wrote, EditionsError):
             report.error(wrote)
             found.pop(which, None)  # not written, not published: old editions stay
         elif wrote:
             report.say(f"{'created' if created else 'updated'} {project.rel(path)}")
+            if written is not None:
+                written.add(which)
     rewritten = {path for _, path, _, _ in writes}
     out = {}
     for (name, tag), po in found.items():
