@@ -533,6 +533,37 @@ def test_a_catalog_saved_again_just_after_its_merge_read_it_is_built_by_the_next
     assert jobs == [(SLUG, "fa-AF")] and not report.errors
 
 
+def test_a_catalog_saved_while_the_build_merges_it_is_not_written_over(built, monkeypatch):
+    """A translator's save that lands while the build merges that catalog (after it read
+    it, before it writes the merged one) is kept as saved, said, and merged by the next run:
+    the new segment comes in beside the translator's word."""
+    from editions import update
+
+    ms = built / "manuscripts" / f"{SLUG}.md"
+    ms.write_text(ms.read_text(encoding="utf-8") + "\nA paragraph added by the editor.\n", encoding="utf-8")
+    po = Project(built).po(SLUG, "fa-AF")
+    theirs = po.read_text(encoding="utf-8").replace("واقعیت‌های موجود", "واقعیت‌های کنونی", 1)
+    real, saved = update.catalog.merge, []
+
+    def merge(old, pot, *args, **kw):
+        merged = real(old, pot, *args, **kw)
+        if args[-1] == Project.po_rel(SLUG, "fa-AF") and not saved:  # meanwhile, in Poedit: Ctrl-S
+            saved.append(po.write_text(theirs, encoding="utf-8"))
+        return merged
+
+    monkeypatch.setattr(update.catalog, "merge", merge)
+    jobs, report = recorded(built)
+    assert saved and po.read_text(encoding="utf-8") == theirs, "the translator's save was written over"
+    assert f"{Project.po_rel(SLUG, 'fa-AF')}: saved while it was being merged: left as it was saved, " \
+           "merged at the next run" in report.lines, report.lines
+    assert f"updated {Project.po_rel(SLUG, 'ps-AF')}" in report.lines and not report.errors
+    monkeypatch.undo()
+    jobs, report = recorded(built)
+    text = po.read_text(encoding="utf-8")
+    assert "A paragraph added by the editor." in text and "واقعیت‌های کنونی" in text
+    assert f"updated {Project.po_rel(SLUG, 'fa-AF')}" in report.lines and not report.errors
+
+
 def test_the_interface_template_a_build_wrote_is_taken_for_its_own_write(built):
     """A build that writes translations/messages.pot (a template gained a word) records it
     as written: serve does not take it for a translator's save; a catalog saved after the

@@ -382,7 +382,7 @@ os.fdopen = patched_fdopen
 
 from editions import fsutil
 if writer == "naive":
-    def naive(path, data, durable=True):
+    def naive(path, data, durable=True, expect=None):
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)

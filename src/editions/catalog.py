@@ -435,12 +435,14 @@ def _date(pot: polib.POFile, date: str) -> None:
     pot.metadata["POT-Creation-Date"] = pot.metadata["PO-Revision-Date"] = date
 
 
-def save(po: polib.POFile, path: Path, valid: Path | None = None) -> bool:
-    """Write a catalog atomically if its content changed; True if written."""
+def save(po: polib.POFile, path: Path, valid: Path | None = None, expect: list | None = None) -> bool:
+    """Write a catalog atomically if its content changed; True if written. `expect`: the
+    file's stamp when it was read (fsutil.write_if_changed: a catalog saved since is not
+    written over)."""
     text = serialize(po, path)
     if valid is not None:  # msgcat has just read it: no need for msgfmt next time
         atomic_write(valid / hashlib.sha256(text.encode("utf-8")).hexdigest(), b"", durable=False)
-    return write_if_changed(path, text)
+    return write_if_changed(path, text, expect=expect)
 
 
 def same(a: polib.POFile, b: polib.POFile) -> bool:

@@ -27,8 +27,20 @@ def machine_cache(root: Path) -> Path:
     return Path(base) / "sangar-editions" if base and os.path.isabs(base) else root / ".cache"
 
 
-def write_if_changed(path: Path, data: bytes | str) -> bool:
-    """Write `data` atomically unless the file already holds exactly it; True if written."""
+def stamp(st: os.stat_result) -> list:
+    """What a file's `stat` tells of a change to it: size, mtime, ctime, inode (a file whose
+    stamp is unchanged is not read again; unchanged.py compares folders' and files' stamps)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+class ChangedMeanwhile(Exception):
+    """The file is no longer as it was read (someone saved it since): not written over."""
+
+
+def write_if_changed(path: Path, data: bytes | str, expect: list | None = None) -> bool:
+    """Write `data` atomically unless the file already holds exactly it; True if written.
+    `expect`: the file's stamp when it was read — if it differs just before the file would
+    be replaced, nothing is written and ChangedMeanwhile is raised."""
     import stat
 
     if isinstance(data, str):
@@ -44,16 +56,17 @@ def write_if_changed(path: Path, data: bytes | str) -> bool:
                                         "the build writes it anew")
     if info is not None and info.st_size == len(data) and path.read_bytes() == data:
         return False
-    atomic_write(path, data)
+    atomic_write(path, data, expect=expect)
     return True
 
 
-def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, durable: bool = True, expect: list | None = None) -> None:
     """Write to a temp file beside `path`, then os.replace: readers see old or new, never
     half. `durable` also fsyncs, for files a power cut must not lose (not for caches).
     Interrupted anywhere (Ctrl-C's KeyboardInterrupt), it leaves no temp file behind: the
     temp file's name is known before it exists (tempfile.mkstemp could be interrupted
-    between creating it and returning its name)."""
+    between creating it and returning its name). `expect`: see write_if_changed (checked
+    the moment before the replace)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
@@ -72,10 +85,19 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
+        if expect is not None and _stamp_of(path) != expect:
+            raise ChangedMeanwhile(path)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _stamp_of(path: Path) -> list | None:
+    try:
+        return stamp(os.lstat(path))
+    except FileNotFoundError:
+        return None
 
 
 @contextlib.contextmanager

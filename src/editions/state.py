@@ -31,7 +31,7 @@ from pathlib import Path
 
 import orjson
 
-from .fsutil import atomic_write
+from .fsutil import atomic_write, stamp  # noqa: F401 - stamp: for callers
 
 VERSION = 2  # 2: the site's records of the editions in a file of their own (entries.json)
 
@@ -84,12 +84,6 @@ class Files:
     def kept(self) -> dict:
         """The records worth keeping: all but those of files this run found gone."""
         return {rel: record for rel, record in self.known.items() if self.seen.get(rel, "") is not None}
-
-
-def stamp(st: os.stat_result) -> list:
-    """What a file's `stat` tells of a change to it: size, mtime, ctime, inode (a file whose
-    stamp is unchanged is not read again; unchanged.py compares folders' and files' stamps)."""
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _regular(mode: int) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import catalog, check, messages
 from .errors import EditionsError
+from .fsutil import ChangedMeanwhile, stamp
 from .locale import LANGUAGES
 from .project import slugs_of
 
@@ -77,8 +78,7 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
     for name, tag, pot in wanted:
         path = project.po(name, tag)
         try:  # (the memory may have read it already)
-            old = loaded[path] = loaded[path] if path in loaded else (
-                catalog.load(path, valid) if path.exists() else None)
+            old = _load(path, loaded, valid)
         except EditionsError as exc:
             report.error(exc)
             continue
@@ -90,13 +90,15 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
         merged = catalog.merge(old, pot, LANGUAGES[tag], memory, project.rel(path))
         unchanged = old is not None and catalog.same(merged, old)
         if not unchanged:
-            writes.append((merged, path, old is None, (name, tag)))
+            writes.append((merged, path, old is None, (name, tag), loaded[path][0]))
         found[(name, tag)] = (old if unchanged else merged)
 
-    def save(work) -> bool | EditionsError:
+    def save(work) -> bool | EditionsError | ChangedMeanwhile:
         try:
-            return catalog.save(work[0], work[1], valid)
+            return catalog.save(work[0], work[1], valid, expect=work[4])
         except EditionsError as exc:  # msgcat refused it: only this catalog stops
+            return exc
+        except ChangedMeanwhile as exc:  # a translator saved it since it was read
             return exc
         except OSError as exc:
             return EditionsError(project.rel(work[1]), None, f"could not write the catalog: {exc.strerror}")
@@ -105,15 +107,19 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
     # (no process pool: nothing forks beside the threads a preview server or a pool runs).
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
         saved = list(pool.map(save, writes))
-    for (_, path, created, which), wrote in zip(writes, saved):
+    for (_, path, created, which, _), wrote in zip(writes, saved):
         if isinstance(wrote, EditionsError):
             report.error(wrote)
             found.pop(which, None)  # not written, not published: old editions stay
+        elif isinstance(wrote, ChangedMeanwhile):
+            report.say(f"{project.rel(path)}: saved while it was being merged: left as it was saved, "
+                       "merged at the next run")
+            found.pop(which, None)  # (merged next time: its old editions stay until then)
         elif wrote:
             report.say(f"{'created' if created else 'updated'} {project.rel(path)}")
             if written is not None:
                 written.add(which)
-    rewritten = {path for _, path, _, _ in writes}
+    rewritten = {path for _, path, _, _, _ in writes}
     out = {}
     for (name, tag), po in found.items():
         path = project.po(name, tag)
@@ -139,6 +145,19 @@ def _new_segments(old, pot) -> bool:
     return any((t.msgctxt, t.msgid) not in known for t in pot)
 
 
+def _load(path, loaded: dict, valid):
+    """The catalog at `path` (None: there is none), read once per update: `loaded[path]` is
+    (the file's stamp just before it was read, the catalog), so that a catalog a translator
+    saves meanwhile is not written over (catalog.save's `expect`)."""
+    if path not in loaded:
+        try:
+            before = stamp(os.lstat(path))
+        except FileNotFoundError:
+            before = None
+        loaded[path] = (before, catalog.load(path, valid) if path.exists() else None)
+    return loaded[path][1]
+
+
 def _memory(project, tag: str, loaded: dict, slugs: set[str] | None) -> catalog.Memory:
     """Every readable catalog of the language — other articles', and orphaned ones (an
     article renamed by hand comes back pre-filled from its old catalog)."""
@@ -150,7 +169,7 @@ def _memory(project, tag: str, loaded: dict, slugs: set[str] | None) -> catalog.
         if path.stem == messages.DOMAIN:
             continue
         try:  # (kept in `loaded`: the merge that follows reads most of them too)
-            po = loaded[path] = loaded[path] if path in loaded else catalog.load(path, project.cache / "valid")
+            po = _load(path, loaded, project.cache / "valid")
         except EditionsError:
             continue  # reported when its own article is built, or by check
         if po is not None:
