@@ -589,10 +589,12 @@ def test_stamped_entries_key_the_pages_alike_and_are_not_hashed_again(dist, envs
 
 def test_a_process_that_writes_the_pages_again_makes_each_stamped_edition_once(dist, envs, monkeypatch):
     """serve writes the pages after every edit: the editions of stamped entries it made
-    before are not made again, an edited one is, and the pages are those a fresh process
-    writes."""
+    before for that tree are not made again, an edited one is, and the pages are those a
+    fresh process writes."""
     stamped = json.loads(json.dumps([site.stamped(e) for e in entries(40)]))
     keyed(dist, stamped, envs)
+    drafts = json.loads(json.dumps([site.stamped({**e, "draft": True}) for e in entries(40)]))
+    keyed(dist.parent / "drafts", drafts, envs)  # another tree between, with its own entries (serve --draft)
     made = []
     real = site._edition
     monkeypatch.setattr(site, "_edition", lambda e: made.append(e["slug"]) or real(e))

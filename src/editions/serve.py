@@ -381,7 +381,7 @@ def _saved_meanwhile(root, rel: str, files) -> bool:
     (`files`: the build's state.Files; None, a build that ended early: taken as its own.)"""
     if files is None or not rel.startswith("translations/") or not rel.endswith((".po", ".pot")):
         return False
-    from .state import stamp
+    from .fsutil import stamp
 
     try:
         now = stamp(os.lstat(os.path.join(root, rel)))

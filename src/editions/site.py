@@ -126,7 +126,8 @@ def write(layout: Layout, entries: list[dict], envs: Mapping, base_url: str,
     depend on (templates, the interface's words, the code): whoever passes `previous` must
     pass it. Each entry is hashed once, when it is recorded (`stamped`; one without a stamp
     here and now): every page's key is made from these digests, not from the entries again."""
-    eds = sorted(_editions(entries), key=lambda e: (e["date_iso"], e["updated"], e["slug"]), reverse=True)
+    eds = sorted(_editions(entries, os.fspath(layout.root)), key=lambda e: (e["date_iso"], e["updated"], e["slug"]),
+                 reverse=True)
     by_tag = {tag: [e for e in eds if e["tag"] == tag] for tag in ORDER}
     present = [tag for tag in ORDER if by_tag[tag]]
     common = hashlib.blake2b(repr((context, base_url, present)).encode("utf-8"), digest_size=16).digest()
@@ -250,24 +251,23 @@ def _edition(entry: dict) -> dict:
             "listed": listed, "entry": entry}
 
 
-_MADE: dict = {}  # (stamp's digest, languages) → `_edition` of a stamped entry, as the last `write` made it
+_MADE: dict = {}  # tree → {(stamp's digest, languages) → `_edition` of a stamped entry, as the last `write` made it}
 
 
-def _editions(entries: list[dict]) -> list[dict]:
+def _editions(entries: list[dict], tree: str) -> list[dict]:
     """`_edition` of each entry. A stamped entry's is made once in a process that writes
-    the pages again and again (serve): its stamp and languages are all it is made from,
-    and it is kept until a `write` no longer has that entry."""
-    global _MADE
-    made, out = {}, []
+    a tree's pages again and again (serve): its stamp and languages are all it is made
+    from, and it is kept until a `write` of that tree no longer has that entry."""
+    before, made, out = _MADE.get(tree, {}), {}, []
     for entry in entries:
         if not is_stamped(entry):
             out.append(_edition(entry))
             continue
         k = (entry[STAMP][1], repr(entry.get("languages")))
-        ed = made[k] = _MADE.get(k) or _edition(entry)
+        ed = made[k] = before.get(k) or _edition(entry)
         ed["entry"] = entry  # (the same fields; what `_shown` adds to it is made from them)
         out.append(ed)
-    _MADE = made
+    _MADE[tree] = made
     return out
 
 

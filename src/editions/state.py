@@ -31,7 +31,7 @@ from pathlib import Path
 
 import orjson
 
-from .fsutil import atomic_write, stamp  # noqa: F401 - stamp: for callers
+from .fsutil import atomic_write, stamp
 
 VERSION = 2  # 2: the site's records of the editions in a file of their own (entries.json)
 

@@ -36,7 +36,7 @@ import time
 from .fsutil import write_if_changed
 from .layout import Layout
 from .project import Project
-from .state import stamp
+from .fsutil import stamp
 
 NAME = "unchanged.json"
 VERSION = 2  # 2: the stamps' digests by chunks, what people edit first
@@ -128,7 +128,7 @@ def _asked(project: Project, opts) -> str:
 
 
 def _stamp(path: str) -> tuple | None:
-    """The path's `state.stamp`, as the picture keeps it; None: not there."""
+    """The path's `fsutil.stamp`, as the picture keeps it; None: not there."""
     try:
         return tuple(stamp(os.lstat(path)))
     except OSError:
