@@ -583,6 +583,33 @@ def test_the_interface_template_a_build_wrote_is_taken_for_its_own_write(built):
     assert not serve._saved_meanwhile(built, gone, Files(built, {}))  # (never there for any build)
 
 
+@pytest.mark.parametrize("notified", [True, False], ids=["inotify", "polling"])
+def test_what_is_saved_during_serves_first_build_is_built_next(built, monkeypatch, notified):
+    """serve's first build runs once the sources are watched: a manuscript saved while it
+    runs is built right after it (with inotify, named: that article alone)."""
+    monkeypatch.setattr(serve, "NOTIFY", notified)
+    ms, calls = built / "manuscripts" / f"{SLUG}.md", []
+
+    def rebuild(changed):
+        calls.append(changed)
+        if len(calls) == 1:
+            ms.write_text(ms.read_text(encoding="utf-8") + "\nSaved during the first build.\n", encoding="utf-8")
+
+    state, stop, ready = serve.State(), threading.Event(), threading.Event()
+    watcher = threading.Thread(target=serve.watch, args=(built, rebuild, state, stop, 0.05, ready, True), daemon=True)
+    watcher.start()
+    try:
+        assert ready.wait(timeout=30) and calls == [None]  # (ready once the first build is done)
+        for _ in range(600):
+            if len(calls) > 1:
+                break
+            stop.wait(0.05)
+        assert calls[1:] == [{f"manuscripts/{SLUG}.md"} if notified else None]
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+
+
 def _stopping_after(stop: threading.Event, seconds: float) -> threading.Event:
     threading.Timer(seconds, stop.set).start()
     return stop

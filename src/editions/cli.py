@@ -304,30 +304,32 @@ def _serve(b, project, port: int, reports: list, draft: bool = False, formats: l
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
     runner = Local(None, str(project.root))
-    try:
-        rebuild()
-        clean[0] = False  # (what was saved while it ran, before the sources were watched: seen by a whole build)
+    serving = []
+
+    def ready() -> None:  # the first build done, the sources watched: serve the tree
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        try:  # (said once the sources are watched: an edit saved from then on is built)
-            serving = _Say(f"serving {project.rel(tree)}/ at http://127.0.0.1:{httpd.server_port}/ "
-                           "(rebuilds on changes; Ctrl-C stops)")
-            serve.watch(project.root, rebuild, state, threading.Event(), ready=serving)  # until Ctrl-C
-        finally:
-            httpd.shutdown()
+        serving.append(True)
+        print(f"serving {project.rel(tree)}/ at http://127.0.0.1:{httpd.server_port}/ "
+              "(rebuilds on changes; Ctrl-C stops)", flush=True)
+
+    try:  # the first build once the sources are watched: what is saved during it is built next
+        serve.watch(project.root, rebuild, state, threading.Event(), ready=_Then(ready), first=True)  # until Ctrl-C
     finally:
+        if serving:
+            httpd.shutdown()
         httpd.server_close()
         runner.close()
     return 0
 
 
-class _Say:
-    """A line printed when `set` (serve.watch's `ready`)."""
+class _Then:
+    """serve.watch's `ready`: `fn` called when set."""
 
-    def __init__(self, line: str):
-        self.line = line
+    def __init__(self, fn):
+        self.fn = fn
 
     def set(self) -> None:
-        print(self.line, flush=True)
+        self.fn()
 
 
 def _run(b, project, command: str, args, reports: list | None = None):

@@ -132,14 +132,27 @@ def sources_stamp(root: Path) -> tuple:
 
 
 def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: float = 0.5,
-          ready: threading.Event | None = None) -> None:
+          ready: threading.Event | None = None, first: bool = False) -> None:
     """Wait for a change of the sources; once it settles, rebuild and tell the pages. On
     Linux the kernel says what changed (inotify: nothing is looked at while nothing changes,
     where polling a 1,000-article archive's 4,000 files twice a second kept ~8 % of a core
-    busy); elsewhere, or if it cannot be set up, the sources are polled."""
+    busy); elsewhere, or if it cannot be set up, the sources are polled. `first`: build once
+    as soon as the sources are watched (what is saved meanwhile is built next; an error of
+    that build ends the watch), then tell `ready`."""
     looker = _looker(root)
-    if ready is not None:
-        ready.set()
+    try:
+        if first:
+            looker.building()
+            files = None
+            try:
+                files = getattr(rebuild(None), "files", None)
+            finally:
+                looker.built(files)
+        if ready is not None:
+            ready.set()
+    except BaseException:
+        looker.close()
+        raise
     try:
         _watch(looker, rebuild, state, stop, interval)
     except KeyboardInterrupt:  # Ctrl-C: serve stops, and says so itself
