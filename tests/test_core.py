@@ -555,13 +555,63 @@ def test_a_catalog_saved_while_the_build_merges_it_is_not_written_over(built, mo
     jobs, report = recorded(built)
     assert saved and po.read_text(encoding="utf-8") == theirs, "the translator's save was written over"
     assert f"{Project.po_rel(SLUG, 'fa-AF')}: saved while it was being merged: left as it was saved, " \
-           "merged at the next run" in report.lines, report.lines
+           "to be merged again" in report.lines, report.lines
     assert f"updated {Project.po_rel(SLUG, 'ps-AF')}" in report.lines and not report.errors
     monkeypatch.undo()
     jobs, report = recorded(built)
     text = po.read_text(encoding="utf-8")
     assert "A paragraph added by the editor." in text and "واقعیت‌های کنونی" in text
     assert f"updated {Project.po_rel(SLUG, 'fa-AF')}" in report.lines and not report.errors
+
+
+def test_a_catalog_that_appears_while_the_build_makes_it_is_not_written_over(built, monkeypatch):
+    """A new article's catalog that a translator puts in place while the build makes it (one
+    prepared offline, or brought by a pull) is left as they put it."""
+    from editions import update
+
+    write_manuscript(built, "fresh-piece", "A first paragraph.")
+    po = Project(built).po("fresh-piece", "fa-AF")
+    theirs = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    real = update.catalog.merge
+
+    def merge(old, pot, *args, **kw):
+        if args[-1] == Project.po_rel("fresh-piece", "fa-AF") and not po.exists():
+            po.parent.mkdir(parents=True, exist_ok=True)
+            po.write_text(theirs, encoding="utf-8")  # it appears meanwhile
+        return real(old, pot, *args, **kw)
+
+    monkeypatch.setattr(update.catalog, "merge", merge)
+    report = recorded(built)[1]
+    assert po.read_text(encoding="utf-8") == theirs
+    assert any(line.startswith(f"{Project.po_rel('fresh-piece', 'fa-AF')}: saved while it was being merged")
+               for line in report.lines), report.lines
+
+
+def test_a_catalog_saved_just_after_the_merge_wrote_it_is_built_by_the_next_run(built, monkeypatch):
+    """A written catalog is recorded as the merge wrote it (its bytes, its stamp right
+    after), not as the file is once the whole merge is done: a translator's save in between
+    — here one that translates the new segment — is built by the next run."""
+    from editions import update
+
+    ms = built / "manuscripts" / f"{SLUG}.md"
+    ms.write_text(ms.read_text(encoding="utf-8") + "\nA paragraph added by the editor.\n", encoding="utf-8")
+    po = Project(built).po(SLUG, "fa-AF")
+    real, saved = update.published, []
+
+    def published(catalog, path, name):
+        if Path(path) == po and not saved:  # the merge has written it; the translator fills the new segment in
+            theirs = polib.pofile(str(po))
+            theirs.find("A paragraph added by the editor.").msgstr = "بندی که ویراستار افزود."
+            saved.append(theirs.save())
+        return real(catalog, path, name)
+
+    monkeypatch.setattr(update, "published", published)
+    jobs, report = recorded(built)
+    assert saved and f"updated {Project.po_rel(SLUG, 'fa-AF')}" in report.lines
+    assert (SLUG, "fa-AF") not in jobs  # (built from the merged catalog: the new segment untranslated)
+    monkeypatch.undo()
+    jobs, report = recorded(built)
+    assert (SLUG, "fa-AF") in jobs and not report.errors, report.lines
 
 
 def test_the_interface_template_a_build_wrote_is_taken_for_its_own_write(built):

@@ -435,14 +435,15 @@ def _date(pot: polib.POFile, date: str) -> None:
     pot.metadata["POT-Creation-Date"] = pot.metadata["PO-Revision-Date"] = date
 
 
-def save(po: polib.POFile, path: Path, valid: Path | None = None, expect: list | None = None) -> bool:
-    """Write a catalog atomically if its content changed; True if written. `expect`: the
-    file's stamp when it was read (fsutil.write_if_changed: a catalog saved since is not
-    written over)."""
-    text = serialize(po, path)
+def save(po: polib.POFile, path: Path, valid: Path | None = None, expect=None) -> str | None:
+    """Write a catalog atomically if its content changed: the SHA-256 of the bytes written,
+    or None if the file held them already. `expect`: the file's stamp when it was read
+    (fsutil.write_if_changed: a catalog saved since is not written over)."""
+    data = serialize(po, path).encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
     if valid is not None:  # msgcat has just read it: no need for msgfmt next time
-        atomic_write(valid / hashlib.sha256(text.encode("utf-8")).hexdigest(), b"", durable=False)
-    return write_if_changed(path, text, expect=expect)
+        atomic_write(valid / digest, b"", durable=False)
+    return digest if write_if_changed(path, data, expect=expect) else None
 
 
 def same(a: polib.POFile, b: polib.POFile) -> bool:

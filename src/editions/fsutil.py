@@ -37,10 +37,13 @@ class ChangedMeanwhile(Exception):
     """The file is no longer as it was read (someone saved it since): not written over."""
 
 
+ABSENT = "absent"  # an `expect`: the file was not there when it was looked for, and must still not be
+
+
 def write_if_changed(path: Path, data: bytes | str, expect: list | None = None) -> bool:
     """Write `data` atomically unless the file already holds exactly it; True if written.
-    `expect`: the file's stamp when it was read — if it differs just before the file would
-    be replaced, nothing is written and ChangedMeanwhile is raised."""
+    `expect`: the file's stamp when it was read, or ABSENT — if it is not so just before
+    the file would be replaced, nothing is written and ChangedMeanwhile is raised."""
     import stat
 
     if isinstance(data, str):
@@ -85,7 +88,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = True, expect: list | N
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        if expect is not None and _stamp_of(path) != expect:
+        if expect is not None and _stamp_of(path) != (None if expect == ABSENT else expect):
             raise ChangedMeanwhile(path)
         os.replace(tmp, path)
     except BaseException:

@@ -88,6 +88,11 @@ class Inputs:
             found = self.pos[(name, tag)] = self.files.digest(self.project.po_rel(name, tag))
         return found
 
+    def wrote_po(self, name: str, tag: str, sha: str, now: list | None) -> None:
+        """The build wrote the catalog (see Files.wrote)."""
+        self.pos.pop((name, tag), None)
+        self.files.wrote(self.project.po_rel(name, tag), sha, now)
+
     def forget_po(self, name: str, tag: str) -> None:
         """The catalog was just written: its digest is asked for again."""
         self.pos.pop((name, tag), None)
@@ -234,15 +239,15 @@ def _catalogs(inputs: Inputs, report, tell, memories: dict | None = None, only: 
                     inputs.files.digest(project.pot_rel(UI))
                 else:
                     pots[name] = update.template(project, inputs.manuscript(name), report)
-        written: set = set()
+        written: dict = {}
         merged = update.merge(project, [(name, tag, pots[name]) for name, tag, _ in part], report, every,
                               memories, written)
         for name, tag, source in part:
-            # A catalog written is digested again; one that was not keeps the digest it was
-            # found stale by: a translator's save after that is seen by the next run, even if
-            # the merge read it (published then, and merged again next time).
+            # A catalog written is recorded as the merge wrote it (its bytes' digest, its stamp
+            # right after); one that was not keeps the digest it was found stale by. Either
+            # way a translator's save after the merge read or wrote it is seen by the next run.
             if (name, tag) in written:
-                inputs.forget_po(name, tag)
+                inputs.wrote_po(name, tag, *written[(name, tag)])
             if (name, tag) not in merged:  # unreadable, or msgcat refused it: asked again next time
                 state.catalogs.pop(f"{name}|{tag}", None)
                 state.dirty = True

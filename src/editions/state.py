@@ -81,6 +81,16 @@ class Files:
         """The file was just written by the build: look at it again when next asked."""
         self.seen.pop(rel, None)
 
+    def wrote(self, rel: str, sha: str, now: list | None) -> None:
+        """The build wrote these bytes (`sha`), and the file's stamp right after was `now`
+        (None: not known, looked at again when next asked)."""
+        if now is None:
+            self.forget(rel)
+            return
+        self.known[rel] = [*now, sha]
+        self.seen[rel] = sha
+        self.dirty = True
+
     def kept(self) -> dict:
         """The records worth keeping: all but those of files this run found gone."""
         return {rel: record for rel, record in self.known.items() if self.seen.get(rel, "") is not None}

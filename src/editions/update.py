@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import catalog, check, messages
 from .errors import EditionsError
-from .fsutil import ChangedMeanwhile, stamp
+from .fsutil import ABSENT, ChangedMeanwhile, stamp
 from .locale import LANGUAGES
 from .project import slugs_of
 
@@ -61,13 +61,15 @@ def update(project, mss, report) -> tuple[dict, dict]:
 
 
 def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, memories: dict | None = None,
-          written: set | None = None) -> dict:
+          written: dict | None = None) -> dict:
     """Merge each (name, tag, pot) into its catalog and write it if it changed. Returns
     (name, tag) → Published for every catalog that could be read and written; a broken
     catalog is reported and left exactly as it is. `slugs`: every manuscript of the
     project (for the orphans the memory draws on). `memories`: the translation memory
     by language, loaded when first needed, kept there for the caller's next merge.
-    `written`: filled with the (name, tag) of the catalogs written."""
+    `written`: filled with (name, tag) → (the SHA-256 of the bytes written, the file's stamp
+    right after) for each catalog written (None: not known), which the build records then,
+    not after the whole merge (a translator's save in between is then seen as such)."""
     from concurrent.futures import ThreadPoolExecutor
 
     valid = project.cache / "valid"
@@ -93,9 +95,15 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
             writes.append((merged, path, old is None, (name, tag), loaded[path][0]))
         found[(name, tag)] = (old if unchanged else merged)
 
-    def save(work) -> bool | EditionsError | ChangedMeanwhile:
+    def save(work) -> tuple | bool | EditionsError | ChangedMeanwhile:
         try:
-            return catalog.save(work[0], work[1], valid, expect=work[4])
+            digest = catalog.save(work[0], work[1], valid, expect=work[4])
+            if digest is None:
+                return False
+            try:
+                return digest, stamp(os.lstat(work[1]))
+            except OSError:
+                return digest, None
         except EditionsError as exc:  # msgcat refused it: only this catalog stops
             return exc
         except ChangedMeanwhile as exc:  # a translator saved it since it was read
@@ -113,12 +121,12 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
             found.pop(which, None)  # not written, not published: old editions stay
         elif isinstance(wrote, ChangedMeanwhile):
             report.say(f"{project.rel(path)}: saved while it was being merged: left as it was saved, "
-                       "merged at the next run")
+                       "to be merged again")
             found.pop(which, None)  # (merged next time: its old editions stay until then)
         elif wrote:
             report.say(f"{'created' if created else 'updated'} {project.rel(path)}")
             if written is not None:
-                written.add(which)
+                written[which] = wrote
     rewritten = {path for _, path, _, _, _ in writes}
     out = {}
     for (name, tag), po in found.items():
@@ -153,7 +161,7 @@ def _load(path, loaded: dict, valid):
         try:
             before = stamp(os.lstat(path))
         except FileNotFoundError:
-            before = None
+            before = ABSENT
         loaded[path] = (before, catalog.load(path, valid) if path.exists() else None)
     return loaded[path][1]
 
