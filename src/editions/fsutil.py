@@ -88,7 +88,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = True, expect: list | N
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        if expect is not None and _stamp_of(path) != (None if expect == ABSENT else expect):
+        if expect is not None and stamp_of(path) != (None if expect == ABSENT else expect):
             raise ChangedMeanwhile(path)
         os.replace(tmp, path)
     except BaseException:
@@ -96,7 +96,8 @@ def atomic_write(path: Path, data: bytes, durable: bool = True, expect: list | N
         raise
 
 
-def _stamp_of(path: Path) -> list | None:
+def stamp_of(path) -> list | None:
+    """The path's `stamp` (not following a link); None: it is not there."""
     try:
         return stamp(os.lstat(path))
     except FileNotFoundError:

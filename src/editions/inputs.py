@@ -93,11 +93,6 @@ class Inputs:
         self.pos.pop((name, tag), None)
         self.files.wrote(self.project.po_rel(name, tag), sha, now)
 
-    def forget_po(self, name: str, tag: str) -> None:
-        """The catalog was just written: its digest is asked for again."""
-        self.pos.pop((name, tag), None)
-        self.files.forget(self.project.po_rel(name, tag))
-
     def catalog(self, name: str, tag: str) -> dict | None:
         """The summary of a catalog (see `_summary`), or None when it could not be read."""
         record = self.state.catalogs.get(f"{name}|{tag}")

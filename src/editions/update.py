@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import catalog, check, messages
 from .errors import EditionsError
-from .fsutil import ABSENT, ChangedMeanwhile, stamp
+from .fsutil import ABSENT, ChangedMeanwhile, stamp_of
 from .locale import LANGUAGES
 from .project import slugs_of
 
@@ -100,10 +100,7 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
             digest = catalog.save(work[0], work[1], valid, expect=work[4])
             if digest is None:
                 return False
-            try:
-                return digest, stamp(os.lstat(work[1]))
-            except OSError:
-                return digest, None
+            return digest, stamp_of(work[1])
         except EditionsError as exc:  # msgcat refused it: only this catalog stops
             return exc
         except ChangedMeanwhile as exc:  # a translator saved it since it was read
@@ -158,11 +155,7 @@ def _load(path, loaded: dict, valid):
     (the file's stamp just before it was read, the catalog), so that a catalog a translator
     saves meanwhile is not written over (catalog.save's `expect`)."""
     if path not in loaded:
-        try:
-            before = stamp(os.lstat(path))
-        except FileNotFoundError:
-            before = ABSENT
-        loaded[path] = (before, catalog.load(path, valid) if path.exists() else None)
+        loaded[path] = (stamp_of(path) or ABSENT, catalog.load(path, valid) if path.exists() else None)
     return loaded[path][1]
 
 
