@@ -142,12 +142,7 @@ def watch(root: Path, rebuild, state: State, stop: threading.Event, interval: fl
     looker = _looker(root)
     try:
         if first:
-            looker.building()
-            files = None
-            try:
-                files = getattr(rebuild(None), "files", None)
-            finally:
-                looker.built(files)
+            _build(looker, rebuild, whole=True)
         if ready is not None:
             ready.set()
     except BaseException:
@@ -180,19 +175,25 @@ def _looker(root: Path):
 def _watch(looker, rebuild, state: State, stop: threading.Event, interval: float) -> None:
     while looker.wait(stop, interval):
         time.sleep(interval)  # let an editor finish saving
-        changed = looker.building()
-        files = None
         try:
-            files = getattr(rebuild(changed), "files", None)
+            _build(looker, rebuild)
         except Exception as exc:  # noqa: BLE001 - a bad edit must not stop the preview
             print(f"make-editions: rebuild failed: {exc}", flush=True)
             continue
-        finally:
-            # The build itself rewrites catalogs and templates: what it wrote is not an
-            # edit. A manuscript or style saved while it ran is, and so is a catalog that
-            # is not as the build left it: it is built next.
-            looker.built(files)
         state.bump()
+
+
+def _build(looker, rebuild, whole: bool = False) -> None:
+    """One build of what was saved until now (`whole`: of everything, not told what). The
+    build itself rewrites catalogs and templates: what it wrote is not an edit. A
+    manuscript or style saved while it ran is, and so is a catalog that is not as the build
+    left it: it is built next."""
+    changed = looker.building()
+    files = None
+    try:
+        files = getattr(rebuild(None if whole else changed), "files", None)
+    finally:
+        looker.built(files)
 
 
 class Polling:
