@@ -614,6 +614,18 @@ def test_a_catalog_saved_just_after_the_merge_wrote_it_is_built_by_the_next_run(
     assert (SLUG, "fa-AF") in jobs and not report.errors, report.lines
 
 
+def test_a_run_answered_by_the_picture_takes_every_catalog_changed_meanwhile_for_a_save(built, monkeypatch):
+    """A run that the picture answers (unchanged.py) reads and writes nothing: a catalog
+    that changed while it ran is a translator's save to serve, not the build's own write."""
+    settled(built)
+    answers = []
+    replay = unchanged.replay
+    monkeypatch.setattr(unchanged, "replay", lambda *a: answers.append(replay(*a)) or answers[-1])
+    report = recorded(built)[1]
+    assert answers == [True]
+    assert serve._saved_meanwhile(built, Project.po_rel(SLUG, "fa-AF"), report.files)
+
+
 def test_the_interface_template_a_build_wrote_is_taken_for_its_own_write(built):
     """A build that writes translations/messages.pot (a template gained a word) records it
     as written: serve does not take it for a translator's save; a catalog saved after the

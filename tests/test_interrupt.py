@@ -187,4 +187,5 @@ def test_serve_rebuilds_an_edited_article_alone_after_a_clean_build_and_everythi
         assert not any(ln.startswith("changed:") for ln in next_build())
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        proc.communicate(timeout=TIMEOUT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    assert err.count("make-editions: 1 error(s) in this build\n") == 1, err  # (the broken catalog's build)
