@@ -129,6 +129,48 @@ def test_one_hostile_catalog_stops_only_its_language(tiny):
     assert any("ps_AF/LC_MESSAGES/tiny.po:" in e and "error: markup:" in e for e in report.errors)
 
 
+def stalling(folder: Path, name: str, real: str | None = None, marker: str = "") -> Path:
+    """A stand-in for the tool `name` that never finishes (a `sleep` far longer than the
+    timeout it is given): on every input, or (with `real`) only on input holding `marker`."""
+    folder.mkdir(exist_ok=True)
+    fake = folder / name
+    passing = f'printf "%s" "$in" | exec {real} "$@"' if real else ""
+    fake.write_text(f'#!/bin/sh\nin=$(cat)\ncase "$in" in *{marker}*) exec sleep 60;; esac\n{passing}\n')
+    fake.chmod(0o755)
+    return fake
+
+
+def test_a_stalled_pandoc_stops_only_its_edition(tiny, monkeypatch):
+    from editions import pandoc
+
+    build(Project(tiny), formats=["html"], runner=Local(1))
+    translate_all(tiny, "tiny", ("fa-AF",))
+    translate_all(tiny, "tiny", ("ps-AF",), lambda m: "STALL-HERE " + m if m.startswith("First") else m)
+    fake = stalling(tiny.parent / "bin", "pandoc", pandoc.binary(), "STALL-HERE")
+    monkeypatch.setattr(pandoc, "binary", lambda: str(fake))
+    monkeypatch.setattr(pandoc, "TIMEOUT", 2.0)
+    report = build(Project(tiny), formats=["html"], runner=Local(1))
+    dist = tiny / "dist" / "tiny"
+    assert (dist / "tiny.fa-AF.html").exists() and (dist / "tiny.en.html").exists()
+    assert not (dist / "tiny.ps-AF.html").exists()
+    assert [e for e in report.errors if "pandoc took more than 2 s and was stopped" in e and "ps-AF" in e], report.errors
+
+
+def test_a_stalled_msgcat_or_msgfmt_is_a_clean_error_naming_the_catalog(tmp_path, monkeypatch):
+    path = po_file(tmp_path, 'msgid "One"\nmsgstr "یک"\n')
+    for tool in ("msgcat", "msgfmt"):
+        stalling(tmp_path / "bin", tool)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(catalog, "TOOL_TIMEOUT", 1.0)
+    monkeypatch.setattr(check, "TOOL_TIMEOUT", 1.0)
+    before = path.read_bytes()
+    with pytest.raises(EditionsError, match="msgcat took more than 1 s") as caught:
+        catalog.serialize(polib.pofile(str(path)), path)
+    assert str(path) in str(caught.value) and path.read_bytes() == before
+    found = [str(f) for f in check_paths([path])]
+    assert any("msgfmt took more than 1 s" in f and "error" in f for f in found), found
+
+
 def test_a_translator_changes_only_their_own_language(tiny):
     build(Project(tiny), formats=["html"], runner=Local(1))
     translate_all(tiny, "tiny")

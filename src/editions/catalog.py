@@ -119,6 +119,7 @@ def template_for(ms: Manuscript, root: Path) -> polib.POFile:
 
 
 MAX_BYTES = 20 * 1024 * 1024  # an article's catalog is a few hundred KB at most
+TOOL_TIMEOUT = 120.0  # seconds for msgfmt or msgcat over one catalog (they take milliseconds)
 
 
 def load(path: Path, valid: Path | None = None) -> polib.POFile:
@@ -232,8 +233,12 @@ def _msgfmt_check(path: Path) -> None:
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         return
-    run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
-                         capture_output=True, text=True)
+    try:
+        run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
+                             capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise EditionsError(path, None, f"msgfmt took more than {TOOL_TIMEOUT:g} s to check the catalog "
+                            "and was stopped") from None
     if run.returncode != 0:
         first = next((ln for ln in run.stderr.splitlines() if ln.strip()), "invalid catalog")
         m = re.search(r":(\d+):(?:\d+:)? ?(.*)", first)
@@ -381,8 +386,12 @@ def serialize(po: polib.POFile, path: Path | None = None) -> str:
         text = po.__unicode__()
     finally:
         po.wrapwidth = width
-    run = subprocess.run([msgcat, "--force-po", "-o", "-", "-"], input=text, capture_output=True,
-                         text=True, encoding="utf-8")
+    try:
+        run = subprocess.run([msgcat, "--force-po", "-o", "-", "-"], input=text, capture_output=True,
+                             text=True, encoding="utf-8", timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise EditionsError(path, None, f"msgcat took more than {TOOL_TIMEOUT:g} s to lay out the catalog "
+                            "and was stopped; the catalog was left as it was") from None
     if run.returncode != 0:
         detail = run.stderr.strip().splitlines()[0] if run.stderr.strip() else "failed"
         raise EditionsError(path, None, f"msgcat could not lay out the catalog: {detail}")

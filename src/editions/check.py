@@ -16,7 +16,7 @@ from pathlib import Path
 import polib
 
 from . import inline
-from .catalog import safe_format
+from .catalog import TOOL_TIMEOUT, safe_format
 from .inline import BIDI_CONTROLS, UNSAFE_CHARS
 from .errors import EditionsError, each
 from .locale import LANGUAGES
@@ -208,8 +208,12 @@ def _msgfmt(path: Path, add) -> bool:
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         return False
-    run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
-                         capture_output=True, text=True, errors="replace", timeout=120)
+    try:
+        run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
+                             capture_output=True, text=True, errors="replace", timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        add(1, "error", "msgfmt", f"msgfmt took more than {TOOL_TIMEOUT:g} s and was stopped")
+        return True
     for line in run.stderr.splitlines():
         m = re.match(r".*?:(\d+):(?:\d+:)? (.*)", line)
         if m and "found" not in line.split(":")[0] and not m.group(2).startswith("..."):  # "...": a note to the line before

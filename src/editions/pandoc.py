@@ -25,11 +25,19 @@ def binary() -> str:
     return pypandoc.get_pandoc_path()
 
 
+TIMEOUT = 120.0  # seconds: the longest article takes pandoc well under one
+
+
 def run(text: str, source: str, target: str, args: list[str]) -> str:
     """`text` read as `source`, written as `target` (to stdout unless `args` name an output
-    file). Raises RuntimeError with pandoc's message when pandoc fails."""
-    done = subprocess.run([binary(), f"--from={source}", f"--to={target}", *args],
-                          input=text.encode("utf-8"), capture_output=True)
+    file). Raises RuntimeError with pandoc's message when pandoc fails, or when it has not
+    finished after TIMEOUT seconds (it is killed then: one stalled run does not stall the
+    build, whose other editions go on)."""
+    try:
+        done = subprocess.run([binary(), f"--from={source}", f"--to={target}", *args],
+                              input=text.encode("utf-8"), capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"pandoc took more than {TIMEOUT:g} s and was stopped") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", errors="replace").strip()
         raise RuntimeError(f"pandoc exited with status {done.returncode}: {message}")
