@@ -755,8 +755,9 @@ def _tree(dist: Path) -> dict[str, bytes]:
 
 
 def dask_build(tmp: Path, n: int, build) -> None:
-    """The same build, local and on Dask, in the same folder (PDFs name their images by the
-    image's absolute URL): byte-identical editions?"""
+    """The same build, local and on Dask: byte-identical editions? And the same project
+    built in another folder (PDFs name their images after their URLs, which must not
+    depend on where the project is)."""
     import logging
 
     from archive import make_archive, slug_of

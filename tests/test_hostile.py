@@ -178,6 +178,13 @@ def test_weasyprint_fetches_only_the_editions_assets(tmp_path, server):
     with pytest.raises(ValueError):
         original(f"file://{secret}")
     assert original((allowed / "ok.css").as_uri()).read() == b"p { color: green }"
+    # as `render` names the files (under HERE, not the project's folder): the same door
+    anchored = renderer.fetcher([allowed], tmp_path)
+    here = "file://" + renderer.HERE
+    assert anchored.fetch(here + "assets/ok.css").read() == b"p { color: green }"
+    for url in ("secret.txt", "assets/../secret.txt", "assets/%2e%2e/secret.txt", "assets/link", f"../..{secret}"):
+        with pytest.raises(ValueError):
+            anchored.fetch(here + url)
 
 
 def test_pandoc_epub_reads_no_files_and_fetches_nothing(tmp_path, server, tiny):

@@ -262,3 +262,22 @@ def test_a_forked_worker_leaves_its_parents_font_copies_alone(tmp_path):
         assert not folder.exists()
     finally:
         pdf._CONFIGS.pop("test", None)
+
+
+def test_the_same_page_built_in_another_folder_gives_the_same_pdf_bytes(styled, tmp_path):
+    """WeasyPrint names each image in the PDF after its URL: given the project's folder, a
+    clone elsewhere (CI, a cluster's worker) would write other bytes for every edition with
+    a picture."""
+    from PIL import Image
+
+    from editions.render import pdf
+
+    page = PAGES["en"].replace("<h2>", '<figure><img src="../assets/images/well.jpg" alt="A well"></figure><h2>')
+    made = []
+    for name in ("one", "another-longer-name"):
+        root = shutil.copytree(styled, tmp_path / name / "project")
+        (root / "dist" / "assets" / "images").mkdir(exist_ok=True)
+        Image.new("RGB", (40, 30), (90, 120, 150)).save(root / "dist" / "assets" / "images" / "well.jpg", quality=90)
+        made.append(pdf.render_page(page, str(root / "dist" / "page"), str(root / "dist" / "assets"), str(root)))
+    assert b"/DCTDecode" in made[0]  # the picture is in it
+    assert made[0] == made[1]

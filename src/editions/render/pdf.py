@@ -168,10 +168,14 @@ def render_page(page: str, base: str, assets: str, root: str | None = None) -> b
     return render(page, Path(base), [Path(assets)], font_config(root, assets))
 
 
-def fetcher(allowed: list[Path]):
+HERE = "/sangar-edition/"  # the path of `render`'s base URL: WeasyPrint never sees the project's folder
+
+
+def fetcher(allowed: list[Path], anchor: Path | None = None):
     """A WeasyPrint URL fetcher that reads only files under `allowed` (resolved, so no
     `..`, encoded dots or symlinks lead out) and refuses every other URL: the only door
-    through which WeasyPrint may read files."""
+    through which WeasyPrint may read files. With `anchor`, a file URL under HERE names
+    the file at that place under `anchor`."""
     import mimetypes
     from urllib.parse import unquote, urlsplit
 
@@ -184,7 +188,10 @@ def fetcher(allowed: list[Path]):
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
             if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-                path = Path(unquote(parts.path)).resolve()
+                path = unquote(parts.path)
+                if anchor is not None and path.startswith(HERE):
+                    path = anchor / path.removeprefix(HERE)
+                path = Path(path).resolve()
                 if any(path.is_relative_to(r) for r in roots) and path.is_file():
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
@@ -203,11 +210,16 @@ UA = "{http://www.aiim.org/pdfua/ns/id/}part"
 
 def render(html: str, base: Path, allowed: list[Path], font_config=None) -> bytes:
     """`html` (relative URLs resolve against `base`) as PDF bytes, reading only files under
-    `allowed`: a tagged PDF/UA-1 and PDF/A-2a file."""
+    `allowed`: a tagged PDF/UA-1 and PDF/A-2a file. WeasyPrint is given the URLs of the
+    files as seen from the folder `base` and `allowed` share (under HERE), not where the
+    project is: it names each image in the PDF after its URL, so the same project built in
+    another folder (a clone, a CI runner, a cluster's workers) gives the same bytes."""
     from . import pdftags
 
-    page = weasyprint().HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher(allowed),
-                             media_type="print")
+    anchor = Path(os.path.commonpath([os.path.abspath(p) for p in (base, *allowed)]))
+    where = Path(os.path.abspath(base)).relative_to(anchor).as_posix()
+    page = weasyprint().HTML(string=html, base_url="file://" + HERE + ("" if where == "." else where + "/"),
+                             url_fetcher=fetcher(allowed, anchor), media_type="print")
     document = page.render(font_config=font_config, pdf_variant=VARIANT)
     _also_ua(document.metadata)
     return document.write_pdf(pdf_variant=VARIANT, finisher=pdftags.finish)
