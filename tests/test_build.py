@@ -291,3 +291,19 @@ def test_an_unchanged_image_is_not_read_again(tiny, monkeypatch):
     Image.new("RGB", (64, 48), (200, 20, 30)).save(photo)  # another picture under the same name
     build(Project(tiny), formats=["html"], runner=Local(1))
     assert decoded
+
+
+def test_with_source_date_epoch_two_builds_write_the_same_feeds(tmp_path, monkeypatch):
+    """An entry's `updated` is when its page was written (now), clamped to SOURCE_DATE_EPOCH
+    when that is set: the same commit built in two places, at two times, gives the same tree."""
+    from conftest import make_tiny
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")  # 2001-09-09T01:46:40Z
+    trees = []
+    for name in ("one", "two"):
+        root = make_tiny(tmp_path / name)
+        assert not build(Project(root), formats=["html"], runner=Recorder(real=("html",))).errors
+        trees.append({p.relative_to(root / "dist").as_posix(): p.read_bytes()
+                      for p in sorted((root / "dist").rglob("*")) if p.is_file()})
+    assert b"<updated>2001-09-09T01:46:40Z</updated>" in trees[0]["en/feed.xml"]
+    assert trees[0] == trees[1]

@@ -253,11 +253,17 @@ def _entry(ed, sizes: dict, lead: dict | None, page) -> dict:
 
 
 def _modified(path) -> str:
+    """When the file was last written, as RFC 3339 UTC; no later than SOURCE_DATE_EPOCH
+    when that is set (reproducible-builds.org: two builds of one commit, on two machines
+    or at two times, then write the same feeds)."""
     try:
-        when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        when = path.stat().st_mtime
     except OSError:
-        when = datetime.now(timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.now(timezone.utc).timestamp()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        when = min(when, int(epoch))
+    return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:
