@@ -251,3 +251,18 @@ def test_an_entry_the_template_lacks_becomes_obsolete_and_is_written(tmp_path):
     assert [e.obsolete for e in merged if e.msgid == "Stray."] == [True]
     assert [e.obsolete for e in old if e.msgid == "Stray."] == [False]
     assert not catalog.same(merged, old)
+
+
+def test_the_update_command_merges_without_checking_what_each_catalog_publishes(tiny, monkeypatch):
+    """What a catalog publishes is the build's to find out (it checks every entry): the
+    update command only merges and writes (half of an archive's update went to checks)."""
+    from conftest import Recorder, command
+    from editions.build import build
+
+    checked = []
+    real = check.translations
+    monkeypatch.setattr(check, "translations", lambda *a, **k: checked.append(a) or real(*a, **k))
+    done = command("--root", str(tiny), "update")
+    assert done.returncode == 0, done.stderr
+    assert (tiny / "translations" / "fa_AF" / "LC_MESSAGES" / "tiny.po").is_file() and checked == []
+    assert not build(Project(tiny), formats=["html"], runner=Recorder()).errors and checked  # the build checks

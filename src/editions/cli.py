@@ -352,7 +352,10 @@ def _run(b, project, command: str, args, reports: list | None = None):
             report.say(line)
         return report
     mss = b.load_manuscripts(project, b.slugs_of(project, args.slugs), report)
-    (b.extract if command == "extract" else b.update)(project, mss, report)
+    if command == "extract":
+        b.extract(project, mss, report)
+    else:  # (what each catalog publishes is the build's to find out)
+        b.update(project, mss, report, publish=False)
     return report
 
 

@@ -51,17 +51,17 @@ def _saved(project, pot, path, report):
     return pot
 
 
-def update(project, mss, report) -> tuple[dict, dict]:
+def update(project, mss, report, publish: bool = True) -> tuple[dict, dict]:
     """Extract, then merge every template into each of its languages' catalogs. Returns the
     templates and, for every readable catalog, what it publishes."""
     pots = extract(project, mss, report)
     names = [(ms.slug, ms.lang) for ms in mss] + [(messages.DOMAIN, "en")]
     wanted = [(name, tag, pots[name]) for name, src in names for tag in LANGUAGES if tag != src]
-    return pots, merge(project, wanted, report)
+    return pots, merge(project, wanted, report, publish=publish)
 
 
 def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, memories: dict | None = None,
-          written: dict | None = None) -> dict:
+          written: dict | None = None, publish: bool = True) -> dict:
     """Merge each (name, tag, pot) into its catalog and write it if it changed. Returns
     (name, tag) → Published for every catalog that could be read and written; a broken
     catalog is reported and left exactly as it is. `slugs`: every manuscript of the
@@ -124,6 +124,8 @@ def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, m
             report.say(f"{'created' if created else 'updated'} {project.rel(path)}")
             if written is not None:
                 written[which] = wrote
+    if not publish:
+        return {}
     rewritten = {path for _, path, _, _, _ in writes}
     out = {}
     for (name, tag), po in found.items():
