@@ -45,3 +45,23 @@ def test_the_project_reads_a_catalog_as_gnu_msgfmt_does_or_refuses_it(tmp_path, 
     theirs = {e.msgid: e.msgstr for e in polib.mofile(str(mo)) if e.msgid}
     mine = {e.msgid: e.msgstr for e in ours if e.msgstr and not e.fuzzy and not e.obsolete}
     assert mine == theirs
+
+
+LINE_STARTS = st.sampled_from(["", " ", "\t", "\u00a0", "#", "# ", "#~ ", "#|", "#, ", "#.", "#~", "msgid ", "msgstr ",
+                               "msgstr[1] ", "msgid_plural\t", "#~ msgid ", "#| msgid ", "msgctxt ", "msgidx ", "#msgid "])
+LINE_ENDS = st.sampled_from(["", " ", "\r", "\t", " x", '"', "\u3000"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(LINE_STARTS, st.booleans(), STRINGS, LINE_ENDS), min_size=1, max_size=5))
+def test_the_whole_text_check_accepts_only_what_the_line_by_line_scan_accepts(lines):
+    """`scan` first tries one match over the whole text (catalog._PLAIN), then goes line by
+    line: the quick check must never accept a file the line-by-line scan refuses."""
+    text = "\n".join(start + (f'"{s}"' if quoted else s) + end for start, quoted, s, end in lines)
+    if catalog.LINE_BREAKERS.search(text) or not catalog._PLAIN.fullmatch(text):
+        return  # (refused before the quick check is tried; or not accepted by it)
+    real, catalog._PLAIN = catalog._PLAIN, type("Never", (), {"fullmatch": staticmethod(lambda t: None)})
+    try:
+        catalog.scan(text, "t.po")  # raises EditionsError if the line-by-line scan refuses it
+    finally:
+        catalog._PLAIN = real

@@ -203,6 +203,16 @@ LINE_BREAKERS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _FOREIGN_ESCAPE = re.compile(r'\\[^nt"\\r]')
 
 
+# A catalog in which every line is blank, a comment, or a string with only the escapes \n \t
+# \" \\ \r: what `scan` accepts line by line, told by one match over the whole text (a file
+# this does not match is scanned line by line, which finds the line that is wrong).
+_KEYWORDS = r"(?:msgctxt|msgid|msgid_plural|msgstr)"
+_PLAIN_LINE = (r'[ \t]*(?:#(?![~|] ?' + _KEYWORDS + r'\b)(?![~|] ?")[^\n]*'
+               r'|(?:#[~|] ?)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?'
+               r'"(?:[^"\\\n]|\\[nt"\\r])*"[ \t]*)?')
+_PLAIN = re.compile(f"(?:{_PLAIN_LINE}\n)*{_PLAIN_LINE}")
+
+
 def scan(text: str, path: Path) -> None:
     """The mistakes polib reads silently wrong, found in one pass with their line: an
     unterminated string (a writer killed mid-save leaves one), a bad escape, a keyword
@@ -213,6 +223,8 @@ def scan(text: str, path: Path) -> None:
         raise EditionsError(path, text[: m.start()].count("\n") + 1,
                             f"invalid catalog: character U+{ord(m.group(0)):04X} (a line separator to some "
                             "tools, not to GNU gettext): remove it or type a space")
+    if _PLAIN.fullmatch(text):
+        return
     for number, line in enumerate(text.split("\n"), 1):
         stripped = line.strip()
         if not stripped or (stripped.startswith("#") and not _KEYWORD.match(stripped)
