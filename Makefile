@@ -16,10 +16,6 @@ PAGEFIND := $(VENV)/pagefind/node_modules/.bin/pagefind
 LIGHTHOUSE := $(VENV)/lighthouse/node_modules/.bin/lighthouse
 
 .PHONY: setup system-packages editions test bench clean
-# Python caches the package's compiled modules in __pycache__ (ignored by git). With
-# PYTHONDONTWRITEBYTECODE set (some images set it), each of the suite's make-editions processes
-# compiled the whole package again (~0.08 CPU-s), and pytest rewrote Hypothesis's 73 modules.
-unexport PYTHONDONTWRITEBYTECODE
 .DEFAULT_GOAL := editions
 
 setup: system-packages $(VENV)/.installed $(AXE) $(ACE) $(PAGEFIND)
