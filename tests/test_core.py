@@ -899,3 +899,22 @@ def test_the_state_is_the_standard_librarys_json(built):
         assert raw == json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         assert state._serialize(data) == raw and state._loads(raw) == data
     assert "ی".encode("utf-8") in (built / ".cache" / "entries.json").read_bytes()  # not \\u06cc
+
+
+def test_a_project_copied_elsewhere_parses_no_manuscript_again(tmp_path, monkeypatch):
+    """The parse cache is keyed by the manuscript's bytes and its place in the project, not
+    on the disk: a moved or copied project (a clone beside the old one, a renamed folder)
+    reuses its parses — and they name the manuscript where it now is."""
+    from editions import pandoc
+
+    first = copy_project(tmp_path / "here", slugs=ALL)
+    assert not build(Project(first), formats=["html"], runner=Recorder()).errors
+    moved = shutil.copytree(first, tmp_path / "elsewhere" / "project", symlinks=True)
+    shutil.rmtree(moved / "dist")
+    ran = []
+    real = pandoc.run
+    monkeypatch.setattr(pandoc, "run", lambda *a: ran.append(a[1:3]) or real(*a))
+    assert not build(Project(moved), formats=["html"], runner=Recorder()).errors
+    assert ran == []  # (the Recorder renders no page: pandoc would only have parsed)
+    ms = inputs._parse(Project(moved), SLUG, inputs._code(Files(moved, {})))
+    assert ran == [] and ms.path == moved / "manuscripts" / f"{SLUG}.md"

@@ -288,19 +288,23 @@ def tool_versions() -> tuple[str, ...]:
 
 
 def _parse(project: Project, slug: str, code: str):
-    """Parse a manuscript, through a cache keyed by its bytes: pandoc runs only for
-    manuscripts that changed."""
+    """Parse a manuscript, through a cache keyed by its bytes and its place in the project
+    (not on the disk: a project moved or copied elsewhere parses nothing again): pandoc runs
+    only for manuscripts that changed."""
+    import dataclasses
+
     from .fsutil import atomic_write
     from .manuscript import MAX_BYTES, PANDOC_READER, Manuscript, read
     from .reading import read_input
 
-    path = project.root / project.manuscript_rel(slug)
+    rel = project.manuscript_rel(slug)
+    path = project.root / rel
     pandoc = next(t for t in tool_versions() if t.lower().startswith("pypandoc_binary-"))
     salt = f"{__version__}|{pandoc}|{PANDOC_READER}|{code}"
-    digest = hashlib.sha256(f"{salt}|{path}|".encode() + read_input(path, MAX_BYTES, "manuscript")).hexdigest()
+    digest = hashlib.sha256(f"{salt}|{rel}|".encode() + read_input(path, MAX_BYTES, "manuscript")).hexdigest()
     cached = project.cache / "manuscripts" / f"{digest}.json"
     if cached.exists():
-        return Manuscript.from_json(cached.read_text(encoding="utf-8"))
+        return dataclasses.replace(Manuscript.from_json(cached.read_text(encoding="utf-8")), path=path)
     ms = read(path)
     atomic_write(cached, ms.to_json().encode("utf-8"), durable=False)
     return ms
