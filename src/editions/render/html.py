@@ -103,23 +103,16 @@ class _Compiled(jinja2.BytecodeCache):
         return super().get_cache_key(name)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        kept = self.folder / f"{bucket.key}.code" if self.folder is not None else None
-        if bucket.key not in self.code and kept is not None:
+        if bucket.key not in self.code and self.folder is not None:
             try:
-                self.code[bucket.key] = kept.read_bytes()
+                self.code[bucket.key] = (self.folder / f"{bucket.key}.code").read_bytes()
             except OSError:
                 pass
         if bucket.key in self.code:
             bucket.bytecode_from_string(self.code[bucket.key])
-            if bucket.code is not None and kept is not None and not kept.exists():
-                self._keep(bucket)  # compiled for another project of this process: this one's next run needs it
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-        self._keep(bucket)
-
-    def _keep(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self.code[bucket.key]
+        self.code[bucket.key] = code = bucket.bytecode_to_string()
         if self.folder is not None:
             from ..fsutil import atomic_write
 
