@@ -824,29 +824,6 @@ def test_templates_compiled_by_one_process_are_not_compiled_again_by_the_next(tm
     assert compiled  # compiled again, not refused
 
 
-def test_a_second_project_of_the_same_process_reuses_compiled_templates_unless_its_own_differ(tmp_path, monkeypatch):
-    """Compiled templates are found by the template's name and checked against its source
-    (not found by its path): a copy of the project elsewhere compiles nothing again, a
-    project whose template differs gets its own."""
-    import jinja2
-
-    from editions.messages import UI
-    from editions.render import html
-
-    compiled = []
-    real = jinja2.Environment.compile
-    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(a) or real(self, *a, **k))
-    for name in ("one", "two", "three"):
-        templates = shutil.copytree(SRC.parent.parent / "styles" / "templates", tmp_path / name / "styles" / "templates")
-        if name == "three":
-            with open(templates / "edition.html", "a", encoding="utf-8") as f:
-                f.write("{# another project's own edition page #}\n")
-        compiled.clear()
-        html.environment(tmp_path / name, UI("en", {})).get_template("edition.html")
-        if name != "one":  # ("one" may reuse what an earlier test compiled)
-            assert bool(compiled) == (name == "three"), name
-
-
 def test_an_article_leaves_no_reference_cycles(tmp_path):
     """What the run does for each article — its manuscript loaded, its figures found, its
     catalogs checked, its editions translated — leaves nothing for Python's cycle collector: garbage in a cycle

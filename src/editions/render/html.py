@@ -96,12 +96,6 @@ class _Compiled(jinja2.BytecodeCache):
         self.code: dict[str, bytes] = {}
         self.folder: Path | None = None
 
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        """The template's name, not its path (Jinja's default): a project copied or moved
-        elsewhere, or another project of the same process, reuses what was compiled; Jinja
-        still compares the code's checksum with the template's source before using it."""
-        return super().get_cache_key(name)
-
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.key not in self.code and self.folder is not None:
             try:
