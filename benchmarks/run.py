@@ -743,13 +743,15 @@ def archive_scale(tmp: Path, n: int, full_n: int, dask_n: int, repeat: int) -> N
         print(f"  could not measure: {exc}")
 
     print(f"-- Dask: {dask_n} articles on a LocalCluster of two worker processes --")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(time.time()) - 86400)  # feeds as of one time: whole trees comparable
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or str(int(time.time()) - 86400)  # feeds as of one time
     try:
         dask_build(tmp, dask_n, build)
     except BuildFailed as exc:
         print(f"  could not measure: {exc}")
     finally:
-        del os.environ["SOURCE_DATE_EPOCH"]
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
     print(f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

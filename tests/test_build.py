@@ -10,6 +10,7 @@ import sys
 import zipfile
 
 import polib
+import pytest
 import tinyhtml5
 from xml.etree import ElementTree
 
@@ -307,3 +308,15 @@ def test_with_source_date_epoch_two_builds_write_the_same_feeds(tmp_path, monkey
                       for p in sorted((root / "dist").rglob("*")) if p.is_file()})
     assert b"<updated>2001-09-09T01:46:40Z</updated>" in trees[0]["en/feed.xml"]
     assert trees[0] == trees[1]
+
+
+def test_a_malformed_source_date_epoch_is_refused_before_the_build_begins(tiny, monkeypatch):
+    from editions.errors import UsageError
+
+    for value in ("1e9", "-5", "١٢٣", "²", " 12", "99999999999999999999"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+        with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
+            build(Project(tiny), formats=["html"], runner=Recorder())
+        assert not (tiny / "dist").exists() and not (tiny / ".cache").exists(), value
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # empty: as if unset
+    assert not build(Project(tiny), formats=["html"], runner=Recorder()).errors

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import unchanged
-from .errors import EditionsError
+from .errors import EditionsError, UsageError
 from .fsutil import atomic_write, write_if_changed
 from .inputs import UI, Inputs, load_manuscripts, read  # noqa: F401 - load_manuscripts: for callers
 from .layout import FORMATS, Layout
@@ -85,6 +85,7 @@ def build(project: Project, options: Options | None = None, *, runner=None, repo
     `runner`, if given, renders (see executor.py; tests pass one that records)."""
     opts = options or Options.of(**kw)
     report = Report() if report is None else report
+    source_date_epoch()  # (refused before anything is done, not in the middle of the run)
     if unchanged.replay(project, opts, report):  # as the last run that changed nothing saw it
         report.files = Files(project.root, {})  # (it read and wrote nothing)
         return report
@@ -260,10 +261,22 @@ def _modified(path) -> str:
         when = path.stat().st_mtime
     except OSError:
         when = datetime.now(timezone.utc).timestamp()
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        when = min(when, int(epoch))
+    epoch = source_date_epoch()
+    if epoch is not None:
+        when = min(when, epoch)
     return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH as the spec has it (a whole number of seconds since 1970, ASCII
+    digits), None when unset or empty; anything else is refused, not guessed at."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > 253402300799:  # (year 9999)
+        raise UsageError(f"SOURCE_DATE_EPOCH={value[:40]!r} is not a number of seconds since 1970 "
+                         "(e.g. `git log -1 --format=%ct`): set it so, or unset it")
+    return int(value)
 
 
 def publish(inputs: Inputs, work: Plan, opts: Options, report: Report) -> None:

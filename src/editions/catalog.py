@@ -448,7 +448,7 @@ def _save_template(pot: polib.POFile, path: Path) -> bool:
         if same(pot, current):
             return False
     _date(pot, now())
-    return write_if_changed(path, serialize(pot))
+    return write_if_changed(path, serialize(pot, path))
 
 
 def _date(pot: polib.POFile, date: str) -> None:
