@@ -240,18 +240,25 @@ def scan(text: str, path: Path) -> None:
                                               "differently in GNU tools and here: type the character itself")
 
 
-def _msgfmt_check(path: Path) -> None:
-    """GNU msgfmt's own checks (used where we have not vetted the exact bytes before)."""
-    msgfmt = shutil.which("msgfmt")
-    if msgfmt is None:
-        return
+def msgfmt(path: Path) -> subprocess.CompletedProcess | None:
+    """GNU msgfmt's own checks of the file (what it writes thrown away): its run, with what
+    it said as text; None without GNU gettext. One that has not finished after
+    TOOL_TIMEOUT is stopped: an EditionsError naming the file."""
+    found = shutil.which("msgfmt")
+    if found is None:
+        return None
     try:
-        run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
-                             capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+        return subprocess.run([found, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
+                              capture_output=True, text=True, errors="replace", timeout=TOOL_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise EditionsError(path, None, f"msgfmt took more than {TOOL_TIMEOUT:g} s to check the catalog "
                             "and was stopped") from None
-    if run.returncode != 0:
+
+
+def _msgfmt_check(path: Path) -> None:
+    """GNU msgfmt's own checks (used where we have not vetted the exact bytes before)."""
+    run = msgfmt(path)
+    if run is not None and run.returncode != 0:
         first = next((ln for ln in run.stderr.splitlines() if ln.strip()), "invalid catalog")
         m = re.search(r":(\d+):(?:\d+:)? ?(.*)", first)
         line = int(m.group(1)) if m else None

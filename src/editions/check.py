@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
-import subprocess
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +13,7 @@ from pathlib import Path
 import polib
 
 from . import inline
-from .catalog import TOOL_TIMEOUT, safe_format
+from .catalog import msgfmt, safe_format
 from .inline import BIDI_CONTROLS, UNSAFE_CHARS
 from .errors import EditionsError, each
 from .locale import LANGUAGES
@@ -205,15 +202,13 @@ def entry_errors(e: polib.POEntry, lang, formatted: bool) -> list[str]:
 
 def _msgfmt(path: Path, add) -> bool:
     """GNU msgfmt's own checks (syntax, duplicates, formats of flagged entries); True if fatal."""
-    msgfmt = shutil.which("msgfmt")
-    if msgfmt is None:
-        return False
     try:
-        run = subprocess.run([msgfmt, "--check-format", "--check-domain", "-o", os.devnull, str(path)],
-                             capture_output=True, text=True, errors="replace", timeout=TOOL_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        add(1, "error", "msgfmt", f"msgfmt took more than {TOOL_TIMEOUT:g} s and was stopped")
+        run = msgfmt(path)
+    except EditionsError as exc:  # (it did not finish)
+        add(1, "error", "msgfmt", exc.message)
         return True
+    if run is None:
+        return False
     for line in run.stderr.splitlines():
         m = re.match(r".*?:(\d+):(?:\d+:)? (.*)", line)
         if m and "found" not in line.split(":")[0] and not m.group(2).startswith("..."):  # "...": a note to the line before
