@@ -33,10 +33,9 @@ import os
 import sys
 import time
 
-from .fsutil import write_if_changed
+from .fsutil import stamp, write_if_changed
 from .layout import Layout
 from .project import Project
-from .fsutil import stamp
 
 NAME = "unchanged.json"
 VERSION = 2  # 2: the stamps' digests by chunks, what people edit first

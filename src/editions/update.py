@@ -53,7 +53,8 @@ def _saved(project, pot, path, report):
 
 def update(project, mss, report, publish: bool = True) -> tuple[dict, dict]:
     """Extract, then merge every template into each of its languages' catalogs. Returns the
-    templates and, for every readable catalog, what it publishes."""
+    templates and, for every readable catalog, what it publishes (with `publish` false, as
+    `make-editions update` asks: nothing, and no catalog is checked for it)."""
     pots = extract(project, mss, report)
     names = [(ms.slug, ms.lang) for ms in mss] + [(messages.DOMAIN, "en")]
     wanted = [(name, tag, pots[name]) for name, src in names for tag in LANGUAGES if tag != src]
@@ -63,7 +64,8 @@ def update(project, mss, report, publish: bool = True) -> tuple[dict, dict]:
 def merge(project, wanted: list[tuple], report, slugs: set[str] | None = None, memories: dict | None = None,
           written: dict | None = None, publish: bool = True) -> dict:
     """Merge each (name, tag, pot) into its catalog and write it if it changed. Returns
-    (name, tag) → Published for every catalog that could be read and written; a broken
+    (name, tag) → Published for every catalog that could be read and written (with
+    `publish` false: {}, and nothing is checked); a broken
     catalog is reported and left exactly as it is. `slugs`: every manuscript of the
     project (for the orphans the memory draws on). `memories`: the translation memory
     by language, loaded when first needed, kept there for the caller's next merge.
